@@ -2,7 +2,8 @@ import { SeededRandom } from '../../harness/seeded-random.ts';
 import type { MlpWeights } from '../../workloads/models/mlp-weights.ts';
 import { initMlpNormal } from '../../workloads/models/training/mlp-init.ts';
 import { MlpTrainer, PAPER_ADAM, type AdamOptions } from '../../workloads/models/training/mlp-trainer.ts';
-import type { EpochRecord, TrainingCallbacks, TrainingResult } from '../../workloads/models/training/training-history.ts';
+import { runEpochLoop } from '../../workloads/models/training/epoch-loop.ts';
+import type { TrainingCallbacks, TrainingResult } from '../../workloads/models/training/training-history.ts';
 import { degradedAccuracy, encodeConsecutiveGroups } from './degraded-accuracy.ts';
 import { sampleLength, type Encoder } from './encoder.ts';
 
@@ -58,77 +59,53 @@ export async function trainParityModel(
   if (options.architecture[0] !== len) {
     throw new RangeError(`parity model takes ${options.architecture[0]} inputs but samples have ${len} values`);
   }
-  if (!Number.isInteger(epochs) || epochs < 1) throw new RangeError(`epochs must be a positive integer, got ${epochs}`);
   const groupsPerBatch = options.groupsPerBatch ?? paperGroupsPerBatch(k);
   const random = new SeededRandom(seed);
   const initial = initMlpNormal([...options.architecture], random.nextUint32(), 0.01);
   const trainer = await MlpTrainer.create(initial, options.adam ?? PAPER_ADAM, groupsPerBatch);
-  const started = performance.now();
   try {
     const { train } = data;
     const groupsPerEpoch = Math.floor(train.count / k);
-    const stepsPerEpoch = Math.ceil(groupsPerEpoch / groupsPerBatch);
     const inputs = new Float32Array(groupsPerBatch * len);
     const targets = new Float32Array(groupsPerBatch * classes);
     const members: Float32Array[] = new Array(k);
     const validationParity = encodeConsecutiveGroups(encoder, data.validation.images, data.validation.count);
     const testParity = data.test ? encodeConsecutiveGroups(encoder, data.test.images, data.test.count) : undefined;
-
-    const history: EpochRecord[] = [];
-    let best: { epoch: number; accuracy: number; weights: MlpWeights } | undefined;
-    for (let epoch = 1; epoch <= epochs; epoch++) {
-      const epochStart = performance.now();
-      const order = random.permutation(train.count);
-      let lossSum = 0;
-      for (let step = 0; step < stepsPerEpoch; step++) {
-        const firstGroup = step * groupsPerBatch;
-        const batch = Math.min(groupsPerBatch, groupsPerEpoch - firstGroup);
-        targets.fill(0, 0, batch * classes);
-        for (let b = 0; b < batch; b++) {
-          for (let j = 0; j < k; j++) {
-            const s = order[(firstGroup + b) * k + j];
-            members[j] = train.images.subarray(s * len, (s + 1) * len);
-            const y = s * classes;
-            const t = b * classes;
-            for (let c = 0; c < classes; c++) targets[t + c] += train.deployedOutputs[y + c];
+    const reconstructionAccuracy = (samples: LabelledParitySamples, parityInputs: Float32Array): number =>
+      degradedAccuracy(samples.deployedOutputs, trainer.predict(parityInputs, parityInputs.length / len), samples.labels, samples.count, k, classes)
+        .accuracy;
+    let order: Uint32Array = new Uint32Array(0);
+    return runEpochLoop(
+      {
+        epochs,
+        stepsPerEpoch: Math.ceil(groupsPerEpoch / groupsPerBatch),
+        startEpoch: () => {
+          order = random.permutation(train.count);
+        },
+        step: (step) => {
+          const firstGroup = step * groupsPerBatch;
+          const batch = Math.min(groupsPerBatch, groupsPerEpoch - firstGroup);
+          targets.fill(0, 0, batch * classes);
+          for (let b = 0; b < batch; b++) {
+            for (let j = 0; j < k; j++) {
+              const s = order[(firstGroup + b) * k + j];
+              members[j] = train.images.subarray(s * len, (s + 1) * len);
+              const y = s * classes;
+              const t = b * classes;
+              for (let c = 0; c < classes; c++) targets[t + c] += train.deployedOutputs[y + c];
+            }
+            encoder.encodeInto(members, inputs, b * len);
           }
-          encoder.encodeInto(members, inputs, b * len);
-        }
-        lossSum += trainer.stepMse(inputs, targets, batch);
-        callbacks.onStep?.({ epoch, epochs, step: step + 1, stepsPerEpoch });
-      }
-      const v = data.validation;
-      const validation = degradedAccuracy(
-        v.deployedOutputs,
-        trainer.predict(validationParity, validationParity.length / len),
-        v.labels,
-        v.count,
-        k,
-        classes,
-      );
-      const t = data.test;
-      const test =
-        t && testParity
-          ? degradedAccuracy(t.deployedOutputs, trainer.predict(testParity, testParity.length / len), t.labels, t.count, k, classes)
-          : undefined;
-      const record: EpochRecord = {
-        epoch,
-        loss: lossSum / stepsPerEpoch,
-        validationAccuracy: validation.accuracy,
-        ...(test ? { testAccuracy: test.accuracy } : {}),
-        seconds: (performance.now() - epochStart) / 1000,
-      };
-      history.push(record);
-      const isBest = !best || validation.accuracy > best.accuracy;
-      if (isBest) best = { epoch, accuracy: validation.accuracy, weights: trainer.weights() };
-      callbacks.onEpoch?.(record, isBest);
-    }
-    return {
-      weights: best!.weights,
-      bestEpoch: best!.epoch,
-      history,
-      seconds: (performance.now() - started) / 1000,
-    };
+          return trainer.stepMse(inputs, targets, batch);
+        },
+        evaluate: () => ({
+          validationAccuracy: reconstructionAccuracy(data.validation, validationParity),
+          ...(data.test && testParity ? { testAccuracy: reconstructionAccuracy(data.test, testParity) } : {}),
+        }),
+        snapshot: () => trainer.weights(),
+      },
+      callbacks,
+    );
   } finally {
     trainer.dispose();
   }

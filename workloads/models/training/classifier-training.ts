@@ -3,7 +3,8 @@ import { top1Accuracy } from '../argmax.ts';
 import type { MlpWeights } from '../mlp-weights.ts';
 import { initMlpUniform } from './mlp-init.ts';
 import { MlpTrainer, PAPER_ADAM, type AdamOptions } from './mlp-trainer.ts';
-import type { EpochRecord, TrainingCallbacks, TrainingResult } from './training-history.ts';
+import { runEpochLoop } from './epoch-loop.ts';
+import type { TrainingCallbacks, TrainingResult } from './training-history.ts';
 
 export interface LabelledImages {
   readonly images: Float32Array;
@@ -36,48 +37,39 @@ export async function trainClassifier(
   if (data.train.images.length !== data.train.count * len) {
     throw new RangeError(`classifier takes ${len} inputs per sample, training images have ${data.train.images.length / data.train.count}`);
   }
-  if (!Number.isInteger(epochs) || epochs < 1) throw new RangeError(`epochs must be a positive integer, got ${epochs}`);
   const random = new SeededRandom(seed);
   const trainer = await MlpTrainer.create(initMlpUniform([...options.architecture], random.nextUint32()), options.adam ?? PAPER_ADAM, batchSize);
-  const started = performance.now();
   try {
     const { train } = data;
-    const stepsPerEpoch = Math.ceil(train.count / batchSize);
     const inputs = new Float32Array(batchSize * len);
     const labels = new Uint8Array(batchSize);
-    const history: EpochRecord[] = [];
-    let best: { epoch: number; accuracy: number; weights: MlpWeights } | undefined;
-    for (let epoch = 1; epoch <= epochs; epoch++) {
-      const epochStart = performance.now();
-      const order = random.permutation(train.count);
-      let lossSum = 0;
-      for (let step = 0; step < stepsPerEpoch; step++) {
-        const first = step * batchSize;
-        const batch = Math.min(batchSize, train.count - first);
-        for (let b = 0; b < batch; b++) {
-          const s = order[first + b];
-          inputs.set(train.images.subarray(s * len, (s + 1) * len), b * len);
-          labels[b] = train.labels[s];
-        }
-        lossSum += trainer.stepCrossEntropy(inputs, labels, batch);
-        callbacks.onStep?.({ epoch, epochs, step: step + 1, stepsPerEpoch });
-      }
-      const v = data.validation;
-      const validationAccuracy = top1Accuracy(trainer.predict(v.images, v.count), v.labels, v.count, classes);
-      const t = data.test;
-      const record: EpochRecord = {
-        epoch,
-        loss: lossSum / stepsPerEpoch,
-        validationAccuracy,
-        ...(t ? { testAccuracy: top1Accuracy(trainer.predict(t.images, t.count), t.labels, t.count, classes) } : {}),
-        seconds: (performance.now() - epochStart) / 1000,
-      };
-      history.push(record);
-      const isBest = !best || validationAccuracy > best.accuracy;
-      if (isBest) best = { epoch, accuracy: validationAccuracy, weights: trainer.weights() };
-      callbacks.onEpoch?.(record, isBest);
-    }
-    return { weights: best!.weights, bestEpoch: best!.epoch, history, seconds: (performance.now() - started) / 1000 };
+    const accuracy = (d: LabelledImages) => top1Accuracy(trainer.predict(d.images, d.count), d.labels, d.count, classes);
+    let order: Uint32Array = new Uint32Array(0);
+    return runEpochLoop(
+      {
+        epochs,
+        stepsPerEpoch: Math.ceil(train.count / batchSize),
+        startEpoch: () => {
+          order = random.permutation(train.count);
+        },
+        step: (step) => {
+          const first = step * batchSize;
+          const batch = Math.min(batchSize, train.count - first);
+          for (let b = 0; b < batch; b++) {
+            const s = order[first + b];
+            inputs.set(train.images.subarray(s * len, (s + 1) * len), b * len);
+            labels[b] = train.labels[s];
+          }
+          return trainer.stepCrossEntropy(inputs, labels, batch);
+        },
+        evaluate: () => ({
+          validationAccuracy: accuracy(data.validation),
+          ...(data.test ? { testAccuracy: accuracy(data.test) } : {}),
+        }),
+        snapshot: () => trainer.weights(),
+      },
+      callbacks,
+    );
   } finally {
     trainer.dispose();
   }
