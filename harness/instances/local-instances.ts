@@ -1,0 +1,309 @@
+/**
+ * The local backends, emulated and real: one instance-server process per instance on this
+ * machine, spoken to over the Open Inference Protocol like any remote server. The cluster can
+ * slow instances down (contention) and signal their processes (faults: SIGKILL, SIGSTOP, SIGCONT).
+ *
+ * No instance outlives the process that started it: stop() ends them all (SIGTERM, SIGKILL after a
+ * grace period), exit and signal handlers kill them if stop() is never reached, and each instance
+ * exits by itself when its stdin (a pipe from this process) closes.
+ */
+import { access, constants } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { execa, type ResultPromise } from 'execa';
+import type { InstanceRole } from '../../systems/instance.ts';
+import { SeededRandom } from '../seeded-random.ts';
+import { REPO_ROOT } from '../software-versions.ts';
+import type { InstanceMode } from '../instance-server/instance-server.ts';
+import { MODEL_NAME_PATTERN } from '../instance-server/served-model.ts';
+import type { InstanceServerStats } from '../instance-server/server-stats.ts';
+import type { ServiceTimeProfile } from '../instance-server/service-time.ts';
+import { killChildrenOnExit } from './child-process-cleanup.ts';
+import { instanceSetOf, INSTANCE_ROLES, type InstanceCluster } from './instance-cluster.ts';
+import { OipClient } from './oip-client.ts';
+import { OipInstance } from './oip-instance.ts';
+
+/** The instance server's entry file and the TypeScript loader it runs under. */
+const SERVER_ENTRY = fileURLToPath(new URL('../instance-server/main.ts', import.meta.url));
+const TSX_LOADER = import.meta.resolve('tsx');
+
+const STDERR_TAIL_BYTES = 4096;
+
+export interface LocalInstanceGroup {
+  readonly role: InstanceRole;
+  readonly modelPath: string;
+  readonly count: number;
+  /** Emulated mode: the service-time profile of these instances (default: the server's). */
+  readonly serviceTime?: ServiceTimeProfile;
+}
+
+export interface LocalInstancesOptions {
+  readonly mode: InstanceMode;
+  readonly groups: readonly LocalInstanceGroup[];
+  /** Seeds every instance's service-time draws (each instance gets its own stream). */
+  readonly seed: number;
+  /** Time for each instance to load its model and listen; default 60 s. */
+  readonly startTimeoutMs?: number;
+  /** Time stop() gives instances to exit after SIGTERM before SIGKILL; default 3 s. */
+  readonly stopGraceMs?: number;
+  /** Each instance's queue limit (the server's --max-queue). */
+  readonly maxQueue?: number;
+}
+
+export interface LocalInstanceCluster extends InstanceCluster {
+  readonly mode: InstanceMode;
+  /** Instance ids in start order, e.g. ["deployed-0", "deployed-1", "parity-0"]. */
+  readonly ids: readonly string[];
+  /** Multiplies the instance's service times from now on (factor >= 1; 1 = none). */
+  setSlowdown(id: string, factor: number): Promise<void>;
+  /** Sends a signal to the instance's process (failure injection: SIGKILL, SIGSTOP, SIGCONT, ...). */
+  kill(id: string, signal: NodeJS.Signals): void;
+  /** The process id of every instance. */
+  pids(): Readonly<Record<string, number>>;
+  /** The instance server's base URL. */
+  url(id: string): string;
+  /** The instance server's counters and histograms. */
+  stats(id: string): Promise<InstanceServerStats>;
+  /** Whether the instance's process has exited. */
+  hasExited(id: string): boolean;
+  /** The last few KB the instance wrote to stderr. */
+  stderrTail(id: string): string;
+}
+
+interface ReadyLine {
+  readonly event: 'ready';
+  readonly pid: number;
+  readonly url: string;
+  readonly model: string;
+}
+
+/** One instance-server process. */
+class InstanceProcess {
+  readonly subprocess: ResultPromise;
+  readonly pid: number;
+  /** Resolves when the process has exited (never rejects). */
+  readonly exited: Promise<void>;
+  exitDescription: string | null = null;
+  private tail = '';
+
+  constructor(
+    readonly id: string,
+    readonly role: InstanceRole,
+    args: readonly string[],
+  ) {
+    this.subprocess = execa(process.execPath, ['--import', TSX_LOADER, SERVER_ENTRY, ...args], {
+      cwd: REPO_ROOT,
+      stdin: 'pipe',
+      stdout: 'pipe',
+      stderr: 'pipe',
+      buffer: false,
+      reject: false,
+      cleanup: false,
+      forceKillAfterDelay: false,
+      // Not a test process, even when started from a test.
+      env: { NODE_TEST_CONTEXT: undefined, NODE_OPTIONS: undefined },
+    });
+    if (this.subprocess.pid === undefined) throw new Error(`${id}: could not start ${process.execPath}`);
+    this.pid = this.subprocess.pid;
+    this.subprocess.stderr?.on('data', (chunk: Buffer) => {
+      this.tail = (this.tail + chunk.toString('utf8')).slice(-STDERR_TAIL_BYTES);
+    });
+    this.exited = this.subprocess.then(
+      (result) => {
+        this.exitDescription = result.signal ? `was killed by ${result.signal}` : `exited with code ${result.exitCode ?? '?'}`;
+      },
+      (err: unknown) => {
+        this.exitDescription = `failed: ${(err as Error).message}`;
+      },
+    );
+  }
+
+  get alive(): boolean {
+    return this.exitDescription === null;
+  }
+
+  get stderrTail(): string {
+    return this.tail.trim();
+  }
+
+  /** Resolves with the ready line; rejects if the process exits first or the time runs out. */
+  waitReady(timeoutMs: number): Promise<ReadyLine> {
+    return new Promise((resolvePromise, reject) => {
+      const stdout = this.subprocess.stdout;
+      if (!stdout) {
+        reject(new Error(`${this.id}: the instance server has no stdout`));
+        return;
+      }
+      const lines = createInterface({ input: stdout });
+      let done = false;
+      const settle = (err: Error | null, ready?: ReadyLine): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        if (err) reject(err);
+        else resolvePromise(ready as ReadyLine);
+      };
+      const timer = setTimeout(() => {
+        settle(new Error(`${this.id}: the instance server was not ready within ${timeoutMs} ms${this.stderrSuffix()}`));
+      }, timeoutMs);
+      // Reads every line (the pipe must never fill up); the first ready line settles.
+      lines.on('line', (line) => {
+        if (done) return;
+        let value: unknown;
+        try {
+          value = JSON.parse(line);
+        } catch {
+          return;
+        }
+        const v = value as Partial<ReadyLine> | null;
+        if (v !== null && typeof v === 'object' && v.event === 'ready' && typeof v.url === 'string' && typeof v.model === 'string') {
+          settle(null, v as ReadyLine);
+        }
+      });
+      void this.exited.then(() => {
+        // Give the stderr pipe a moment to deliver its last bytes.
+        setTimeout(() => settle(new Error(`${this.id}: the instance server ${this.exitDescription} before it was ready${this.stderrSuffix()}`)), 50);
+      });
+    });
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    if (!this.alive) return;
+    try {
+      process.kill(this.pid, signal);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+    }
+  }
+
+  private stderrSuffix(): string {
+    const tail = this.stderrTail;
+    return tail ? `. Its stderr ends with:\n${tail}` : ' (it wrote nothing to stderr)';
+  }
+}
+
+/** Starts one instance-server process per instance and waits until all are ready. */
+export async function startLocalInstances(options: LocalInstancesOptions): Promise<LocalInstanceCluster> {
+  const plan = await planInstances(options);
+  const processes: InstanceProcess[] = [];
+  const unregister = killChildrenOnExit(() => processes.filter((p) => p.alive).map((p) => p.pid));
+  let clients: OipClient[] = [];
+
+  const killNow = async (): Promise<void> => {
+    for (const p of processes) p.signal('SIGKILL');
+    await Promise.all(processes.map((p) => p.exited));
+    for (const c of clients) c.close();
+    unregister();
+  };
+
+  try {
+    for (const entry of plan) processes.push(new InstanceProcess(entry.id, entry.role, entry.args));
+    const timeout = options.startTimeoutMs ?? 60_000;
+    const ready = await Promise.all(processes.map((p) => p.waitReady(timeout)));
+    clients = await Promise.all(
+      ready.map((line, i) => OipClient.connect(line.url, line.model, { label: `${processes[i].id} (${line.url})` })),
+    );
+  } catch (err) {
+    await killNow();
+    throw err;
+  }
+
+  const instances = processes.map((p, i) => new OipInstance(p.id, p.role, clients[i]));
+  const byId = new Map(processes.map((p, i) => [p.id, { process: p, instance: instances[i] }]));
+  const find = (id: string) => {
+    const entry = byId.get(id);
+    if (entry === undefined) throw new Error(`no local instance "${id}"; the instances are ${[...byId.keys()].join(', ')}`);
+    return entry;
+  };
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      for (const c of clients) c.close();
+      for (const p of processes) {
+        p.subprocess.stdin?.end();
+        p.signal('SIGTERM');
+        p.signal('SIGCONT'); // a stopped process handles SIGTERM only once continued
+      }
+      const allExited = Promise.all(processes.map((p) => p.exited));
+      let timer: NodeJS.Timeout | undefined;
+      const grace = new Promise<void>((r) => {
+        timer = setTimeout(r, options.stopGraceMs ?? 3000);
+      });
+      await Promise.race([allExited, grace]);
+      clearTimeout(timer);
+      for (const p of processes) p.signal('SIGKILL');
+      await allExited;
+      unregister();
+    })();
+    return stopping;
+  };
+
+  return {
+    mode: options.mode,
+    instances: instanceSetOf(instances),
+    ids: processes.map((p) => p.id),
+    stop,
+    setSlowdown: async (id, factor) => {
+      const { instance } = find(id);
+      if (!Number.isFinite(factor) || factor < 1) throw new RangeError(`${id}: a slowdown factor must be a number >= 1 (1 = none), got ${factor}`);
+      const reply = await instance.client.postJson('/parm-bench/v1/slowdown', { factor });
+      if (reply.status !== 200) throw new Error(`${id}: setting the slowdown failed with HTTP ${reply.status}: ${JSON.stringify(reply.body)}`);
+    },
+    kill: (id, signal) => find(id).process.signal(signal),
+    pids: () => Object.fromEntries(processes.map((p) => [p.id, p.pid])),
+    url: (id) => find(id).instance.client.url,
+    stats: async (id) => {
+      const reply = await find(id).instance.client.getJson('/parm-bench/v1/stats');
+      if (reply.status !== 200) throw new Error(`${id}: reading stats failed with HTTP ${reply.status}: ${JSON.stringify(reply.body)}`);
+      return reply.body as InstanceServerStats;
+    },
+    hasExited: (id) => !find(id).process.alive,
+    stderrTail: (id) => find(id).process.stderrTail,
+  };
+}
+
+interface PlannedInstance {
+  readonly id: string;
+  readonly role: InstanceRole;
+  readonly args: readonly string[];
+}
+
+/** Checks the options and gives each instance its id and command line. */
+async function planInstances(options: LocalInstancesOptions): Promise<PlannedInstance[]> {
+  if (options.mode !== 'emulated' && options.mode !== 'real') {
+    throw new Error(`local instances: mode must be "emulated" or "real", got ${JSON.stringify(options.mode)}`);
+  }
+  if (!Number.isInteger(options.seed) || options.seed < 0 || options.seed > 0xffffffff) {
+    throw new Error(`local instances: seed must be an integer from 0 to 4294967295, got ${options.seed}`);
+  }
+  if (options.groups.length === 0) throw new Error('local instances: give at least one group {role, modelPath, count}');
+  const random = new SeededRandom(options.seed);
+  const counts = new Map<InstanceRole, number>();
+  const plan: PlannedInstance[] = [];
+  for (const [g, group] of options.groups.entries()) {
+    const where = `local instances: group ${g} (${group.role})`;
+    if (!INSTANCE_ROLES.includes(group.role)) throw new Error(`local instances: group ${g}: role must be one of ${INSTANCE_ROLES.join(', ')}, got ${JSON.stringify(group.role)}`);
+    if (!Number.isInteger(group.count) || group.count < 0) throw new Error(`${where}: count must be a non-negative integer, got ${group.count}`);
+    if (group.serviceTime !== undefined && options.mode === 'real') throw new Error(`${where}: a service-time profile applies to mode "emulated" only`);
+    const modelPath = resolve(group.modelPath);
+    try {
+      await access(modelPath, constants.R_OK);
+    } catch {
+      throw new Error(`${where}: the model file ${modelPath} does not exist or cannot be read. Check modelPath, or build/train the model first.`);
+    }
+    const fileName = basename(modelPath).replace(/\.onnx$/i, '');
+    const modelName = MODEL_NAME_PATTERN.test(fileName) ? fileName : group.role;
+    for (let i = 0; i < group.count; i++) {
+      const n = counts.get(group.role) ?? 0;
+      counts.set(group.role, n + 1);
+      const args = ['--model', modelPath, '--name', modelName, '--mode', options.mode, '--seed', String(random.nextUint32()), '--exit-with-stdin'];
+      if (group.serviceTime !== undefined) args.push('--service-time', JSON.stringify(group.serviceTime));
+      if (options.maxQueue !== undefined) args.push('--max-queue', String(options.maxQueue));
+      plan.push({ id: `${group.role}-${n}`, role: group.role, args });
+    }
+  }
+  if (plan.length === 0) throw new Error('local instances: every group has count 0; nothing to start');
+  return plan;
+}
