@@ -1,6 +1,8 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { accuracyCommand } from './commands/accuracy.ts';
 import { trainCommand } from './commands/train.ts';
+import { benchCommand } from './commands/bench.ts';
+import { SYSTEM_NAMES } from '../systems/create-system.ts';
 import { namedWorkloads } from '../workloads/workload-file.ts';
 
 /** The parm-bench command line: `parm-bench <command>`, or `npm run <command> -- ...`. */
@@ -9,6 +11,14 @@ function positiveInt(name: string) {
   return (value: string): number => {
     const n = Number(value);
     if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer`);
+    return n;
+  };
+}
+
+function positiveNumber(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number`);
     return n;
   };
 }
@@ -53,14 +63,17 @@ program
 
 program
   .command('bench')
-  .description('tail-latency benchmark of the serving systems (not built yet)')
-  .allowUnknownOption(true)
-  .allowExcessArguments(true)
-  .action(() => {
-    throw new Error(
-      'bench: the serving systems and the load driver are not built yet in this version of parm-bench. ' +
-        'What runs today is the accuracy half: npm run accuracy -- --workload fashion',
-    );
+  .description("tail latency of the serving systems under a workload's load, contention and faults (same seeded schedule for every system)")
+  .option('-w, --workload <name|file>', `workload (${namedWorkloads().join(', ')}) or a workload file`, 'fashion-contention')
+  .option('--systems <a,b>', `systems to run, comma-separated (default: the workload's): ${SYSTEM_NAMES.join(', ')}`)
+  .option('--rate <q/s>', 'arrival rate, queries per second (poisson and constant arrivals)', positiveNumber('--rate'))
+  .option('--duration <s>', 'measured seconds per system (after the warm-up)', positiveNumber('--duration'))
+  .option('--seed <n>', "run seed (default: the workload's): arrivals, samples, contention and instances derive from it", seedValue)
+  .option('--backend <kind>', "emulated | real (default: the workload's); remote is not driven by bench yet")
+  .option('--data-dir <dir>', 'folder holding the dataset files')
+  .option('--out <dir>', 'run directory (default runs/bench-<workload>-<time>)')
+  .action(async (opts) => {
+    await benchCommand(opts);
   });
 
 try {

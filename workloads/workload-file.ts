@@ -4,9 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { DATASET_NAMES, type DatasetName } from './datasets/dataset-names.ts';
 
 /**
- * A workload file (JSON) names what a run is made of. So far: the dataset and the model set;
- * the driving issue adds arrivals, contention and faults. Users copy and edit these files; a
- * name given to `--workload` is looked up in workloads/named/, a path is read as it is.
+ * A workload file (JSON) names what a run is made of: the dataset and the model set, and for
+ * `npm run bench` the load, instances, systems, contention and faults (bench-workload.ts).
+ * Users copy and edit these files; a name given to `--workload` is looked up in
+ * workloads/named/, a path is read as it is.
  */
 export const NAMED_WORKLOADS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'named');
 
@@ -17,6 +18,11 @@ export interface Workload {
   readonly dataset: DatasetName;
   /** Absolute path of the model-set manifest. */
   readonly models: string;
+  /**
+   * The benchmark sections as written (seed, load, instances, systems, contention, sweep), checked by
+   * workloads/bench-workload.ts when `npm run bench` reads the workload; absent keys are missing.
+   */
+  readonly bench: Readonly<Record<string, unknown>>;
 }
 
 export class WorkloadError extends Error {
@@ -26,7 +32,9 @@ export class WorkloadError extends Error {
   }
 }
 
-const KEYS = ['name', 'description', 'dataset', 'models'];
+/** Keys of the benchmark sections (see bench-workload.ts). */
+export const BENCH_KEYS = ['seed', 'load', 'instances', 'systems', 'contention', 'sweep'];
+const KEYS = ['name', 'description', 'dataset', 'models', ...BENCH_KEYS];
 
 export function namedWorkloads(): string[] {
   if (!existsSync(NAMED_WORKLOADS_DIR)) return [];
@@ -81,5 +89,6 @@ export function loadWorkload(nameOrPath: string): Workload {
     path,
     dataset,
     models: isAbsolute(models) ? models : resolve(dirname(path), models),
+    bench: Object.fromEntries(BENCH_KEYS.filter((k) => obj[k] !== undefined).map((k) => [k, obj[k]])),
   };
 }

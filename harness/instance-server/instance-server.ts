@@ -14,6 +14,9 @@
  *   GET  /parm-bench/v1/stats                       InstanceServerStats
  * Every refusal is a 4xx/5xx with {"error": "..."}: 400 bad request, 404 unknown model or route,
  * 405 wrong method, 413 body too large, 503 queue full.
+ *
+ * Beside OIP, the same queue is served over parm-bench's private framed protocol (see
+ * framed-transport-server.ts), for the frontend's own local instances.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -21,6 +24,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../software-versions.ts';
 import type { OnnxModel } from '../../workloads/models/onnx-model.ts';
+import type { FramedAddress } from './framed-protocol.ts';
+import { startFramedTransport, type FramedListen, type FramedTransportServer } from './framed-transport-server.ts';
 import { InferenceQueue } from './inference-queue.ts';
 import { parseInferRequest } from './infer-request.ts';
 import { encodeInferResponse } from './infer-response.ts';
@@ -53,6 +58,8 @@ export interface InstanceServerOptions {
   readonly seed?: number;
   readonly maxQueue?: number;
   readonly maxBodyBytes?: number;
+  /** Where to serve the framed protocol too; default a free TCP port of 127.0.0.1; null: not at all. */
+  readonly framed?: FramedListen | null;
 }
 
 export interface InstanceServer {
@@ -64,6 +71,8 @@ export interface InstanceServer {
   readonly mode: InstanceMode;
   /** The service-time profile in force (emulated mode), or null (real mode). */
   readonly serviceTime: ServiceTimeProfile | null;
+  /** Where the framed protocol is served, or null. */
+  readonly framed: FramedAddress | null;
   stats(): InstanceServerStats;
   setSlowdown(factor: number): void;
   /** Stops listening and closes every connection (requests in progress get no answer). */
@@ -339,6 +348,24 @@ export async function startInstanceServer(options: InstanceServerOptions): Promi
   if (address === null || typeof address === 'string') throw new Error('the instance server has no TCP address');
   const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
 
+  const framedListen = options.framed === undefined ? { transport: 'tcp' as const } : options.framed;
+  let framed: FramedTransportServer | null = null;
+  if (framedListen !== null) {
+    try {
+      framed = await startFramedTransport({
+        listen: framedListen,
+        model,
+        queue,
+        maxRequestBytes: maxBodyBytes,
+        onRejected: (status) => rejected.set(status, (rejected.get(status) ?? 0) + 1),
+      });
+    } catch (err) {
+      server.close();
+      server.closeAllConnections();
+      throw err;
+    }
+  }
+
   let closing: Promise<void> | undefined;
   return {
     host,
@@ -347,13 +374,17 @@ export async function startInstanceServer(options: InstanceServerOptions): Promi
     model,
     mode,
     serviceTime,
+    framed: framed?.address ?? null,
     stats,
     setSlowdown: (factor) => queue.setSlowdown(factor),
     close: () => {
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      closing ??= Promise.all([
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+        framed?.close(),
+      ]).then(() => undefined);
       return closing;
     },
   };

@@ -1,13 +1,16 @@
 /**
  * The instance server process: loads one ONNX model and serves it over the Open Inference
- * Protocol until SIGTERM or SIGINT (or, with --exit-with-stdin, until its stdin closes).
+ * Protocol until SIGTERM or SIGINT (or, with --exit-with-stdin, until its stdin closes), and over
+ * parm-bench's private framed protocol (framed-protocol.ts) on a free TCP port of 127.0.0.1, or on
+ * the Unix socket given by --framed-socket.
  *
  *   node --import tsx harness/instance-server/main.ts --model FILE [--name NAME] [--host 127.0.0.1]
  *     [--port 0] [--mode emulated|real] [--service-time JSON] [--seed N] [--max-queue N]
- *     [--max-body-bytes N] [--exit-with-stdin]
+ *     [--max-body-bytes N] [--framed-socket PATH] [--exit-with-stdin]
  *
  * When it is ready it prints one JSON line to stdout:
- *   {"event":"ready","pid":P,"host":H,"port":N,"url":"http://H:N","model":NAME,"mode":...,...}
+ *   {"event":"ready","pid":P,"host":H,"port":N,"url":"http://H:N","model":NAME,"mode":...,
+ *    "framed":{"transport":"tcp","host":"127.0.0.1","port":N} or {"transport":"unix","path":PATH},...}
  * Startup errors go to stderr with exit code 1.
  */
 import { basename } from 'node:path';
@@ -36,6 +39,7 @@ interface Options {
   seed: number;
   maxQueue: number;
   maxBodyBytes: number;
+  framedSocket?: string;
   exitWithStdin?: boolean;
 }
 
@@ -50,7 +54,8 @@ const program = new Command()
   .option('--service-time <json>', 'emulated mode: service-time profile, e.g. {"kind":"constant","ms":20}')
   .option('--seed <n>', 'seed of the service-time draws', integer('--seed', 0, 0xffffffff), 1)
   .option('--max-queue <n>', 'requests that may wait; more get 503', integer('--max-queue', 1, 1_000_000), DEFAULT_MAX_QUEUE)
-  .option('--max-body-bytes <n>', 'largest request body; larger gets 413', integer('--max-body-bytes', 1, 2 ** 31 - 1), DEFAULT_MAX_BODY_BYTES)
+  .option('--max-body-bytes <n>', 'largest request body (OIP) or request frame body (framed protocol); larger gets 413 or an error frame', integer('--max-body-bytes', 1, 2 ** 31 - 1), DEFAULT_MAX_BODY_BYTES)
+  .option('--framed-socket <path>', 'serve the framed protocol on this Unix socket ("@name": Linux\'s abstract namespace; default: a free TCP port of 127.0.0.1)')
   .option('--exit-with-stdin', 'exit when stdin closes (so the instance never outlives the process that started it)')
   .showHelpAfterError();
 
@@ -83,6 +88,7 @@ async function main(): Promise<void> {
       seed: opts.seed,
       maxQueue: opts.maxQueue,
       maxBodyBytes: opts.maxBodyBytes,
+      framed: opts.framedSocket === undefined ? { transport: 'tcp' } : { transport: 'unix', path: opts.framedSocket },
     });
   } catch (err) {
     await model.release().catch(() => undefined);
@@ -122,6 +128,7 @@ async function main(): Promise<void> {
       model: server.model.name,
       mode: server.mode,
       serviceTime: server.serviceTime,
+      framed: server.framed,
       input: { name: server.model.inputName, shape: [-1, ...server.model.inputShape], datatype: 'FP32' },
       output: { name: server.model.outputName, shape: [-1, server.model.outputSize], datatype: 'FP32' },
     }) + '\n',

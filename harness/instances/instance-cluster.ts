@@ -2,8 +2,7 @@
  * A started set of instances, whatever the backend (local emulated or real processes, remote
  * OIP servers): the systems get `instances`, the harness calls `stop()` when the run ends.
  */
-import type { InstanceRole, InstanceSet } from '../../systems/instance.ts';
-import type { OipInstance } from './oip-instance.ts';
+import type { Instance, InstanceRole, InstanceSet } from '../../systems/instance.ts';
 
 export interface InstanceCluster {
   readonly instances: InstanceSet;
@@ -12,7 +11,7 @@ export interface InstanceCluster {
 }
 
 /** Groups instances by role, in the given order. */
-export function instanceSetOf(instances: readonly OipInstance[]): InstanceSet {
+export function instanceSetOf(instances: readonly Instance[]): InstanceSet {
   const byRole = (role: InstanceRole) => Object.freeze(instances.filter((i) => i.role === role));
   return Object.freeze({ deployed: byRole('deployed'), parity: byRole('parity'), backup: byRole('backup') });
 }

@@ -1,25 +1,32 @@
 /**
  * The local backends, emulated and real: one instance-server process per instance on this
- * machine, spoken to over the Open Inference Protocol like any remote server. The cluster can
- * slow instances down (contention) and signal their processes (faults: SIGKILL, SIGSTOP, SIGCONT).
+ * machine. Inferences go over parm-bench's framed protocol (one persistent connection per
+ * instance, on a Unix socket in Linux's abstract namespace, or on a TCP port of 127.0.0.1
+ * elsewhere), or, with transport "oip", over the Open Inference Protocol like any remote server;
+ * control (slowdown, stats) always uses OIP. The cluster can slow instances down (contention)
+ * and signal their processes (faults: SIGKILL, SIGSTOP, SIGCONT).
  *
  * No instance outlives the process that started it: stop() ends them all (SIGTERM, SIGKILL after a
  * grace period), exit and signal handlers kill them if stop() is never reached, and each instance
  * exits by itself when its stdin (a pipe from this process) closes.
  */
+import { randomBytes } from 'node:crypto';
 import { access, constants } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
-import type { InstanceRole } from '../../systems/instance.ts';
+import type { Instance, InstanceRole } from '../../systems/instance.ts';
 import { SeededRandom } from '../seeded-random.ts';
 import { REPO_ROOT } from '../software-versions.ts';
+import { parseFramedAddress } from '../instance-server/framed-protocol.ts';
 import type { InstanceMode } from '../instance-server/instance-server.ts';
 import { MODEL_NAME_PATTERN } from '../instance-server/served-model.ts';
 import type { InstanceServerStats } from '../instance-server/server-stats.ts';
 import type { ServiceTimeProfile } from '../instance-server/service-time.ts';
 import { killChildrenOnExit } from './child-process-cleanup.ts';
+import { FramedClient } from './framed-client.ts';
+import { FramedInstance } from './framed-instance.ts';
 import { instanceSetOf, INSTANCE_ROLES, type InstanceCluster } from './instance-cluster.ts';
 import { OipClient } from './oip-client.ts';
 import { OipInstance } from './oip-instance.ts';
@@ -29,6 +36,11 @@ const SERVER_ENTRY = fileURLToPath(new URL('../instance-server/main.ts', import.
 const TSX_LOADER = import.meta.resolve('tsx');
 
 const STDERR_TAIL_BYTES = 4096;
+
+/** How the frontend sends inferences to its local instances. */
+export type LocalTransport = 'framed' | 'oip';
+/** What carries the framed protocol: a Unix socket (abstract namespace, Linux only) or a TCP port of 127.0.0.1. */
+export type FramedSocketKind = 'unix' | 'tcp';
 
 export interface LocalInstanceGroup {
   readonly role: InstanceRole;
@@ -49,10 +61,15 @@ export interface LocalInstancesOptions {
   readonly stopGraceMs?: number;
   /** Each instance's queue limit (the server's --max-queue). */
   readonly maxQueue?: number;
+  /** Default "framed" (cheaper per request); "oip" sends inferences over HTTP like a remote backend. */
+  readonly transport?: LocalTransport;
+  /** Framed transport: default "unix" on Linux, "tcp" elsewhere. */
+  readonly framedSocket?: FramedSocketKind;
 }
 
 export interface LocalInstanceCluster extends InstanceCluster {
   readonly mode: InstanceMode;
+  readonly transport: LocalTransport;
   /** Instance ids in start order, e.g. ["deployed-0", "deployed-1", "parity-0"]. */
   readonly ids: readonly string[];
   /** Multiplies the instance's service times from now on (factor >= 1; 1 = none). */
@@ -76,6 +93,7 @@ interface ReadyLine {
   readonly pid: number;
   readonly url: string;
   readonly model: string;
+  readonly framed?: unknown;
 }
 
 /** One instance-server process. */
@@ -188,12 +206,19 @@ export async function startLocalInstances(options: LocalInstancesOptions): Promi
   const plan = await planInstances(options);
   const processes: InstanceProcess[] = [];
   const unregister = killChildrenOnExit(() => processes.filter((p) => p.alive).map((p) => p.pid));
+  const transport = options.transport ?? 'framed';
+  /** OIP clients: inferences with transport "oip", control (slowdown, stats) always. */
   let clients: OipClient[] = [];
+  let framedClients: FramedClient[] = [];
+  const closeClients = (): void => {
+    for (const c of framedClients) c.close();
+    for (const c of clients) c.close();
+  };
 
   const killNow = async (): Promise<void> => {
     for (const p of processes) p.signal('SIGKILL');
     await Promise.all(processes.map((p) => p.exited));
-    for (const c of clients) c.close();
+    closeClients();
     unregister();
   };
 
@@ -201,16 +226,33 @@ export async function startLocalInstances(options: LocalInstancesOptions): Promi
     for (const entry of plan) processes.push(new InstanceProcess(entry.id, entry.role, entry.args));
     const timeout = options.startTimeoutMs ?? 60_000;
     const ready = await Promise.all(processes.map((p) => p.waitReady(timeout)));
-    clients = await Promise.all(
+    const framedConnections =
+      transport === 'framed'
+        ? Promise.allSettled(
+            ready.map(async (line, i) => {
+              const address = parseFramedAddress(line.framed);
+              if (address === null) throw new Error(`${processes[i].id}: the instance server announced no framed endpoint in its ready line; use transport "oip"`);
+              return FramedClient.connect(address, { label: processes[i].id });
+            }),
+          )
+        : Promise.resolve([]);
+    const oipConnections = Promise.allSettled(
       ready.map((line, i) => OipClient.connect(line.url, line.model, { label: `${processes[i].id} (${line.url})` })),
     );
+    const [framedResults, oipResults] = await Promise.all([framedConnections, oipConnections]);
+    framedClients = framedResults.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    clients = oipResults.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const failed = [...framedResults, ...oipResults].find((r) => r.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
   } catch (err) {
     await killNow();
     throw err;
   }
 
-  const instances = processes.map((p, i) => new OipInstance(p.id, p.role, clients[i]));
-  const byId = new Map(processes.map((p, i) => [p.id, { process: p, instance: instances[i] }]));
+  const instances: Instance[] = processes.map((p, i) =>
+    transport === 'framed' ? new FramedInstance(p.id, p.role, framedClients[i]) : new OipInstance(p.id, p.role, clients[i]),
+  );
+  const byId = new Map(processes.map((p, i) => [p.id, { process: p, control: clients[i] }]));
   const find = (id: string) => {
     const entry = byId.get(id);
     if (entry === undefined) throw new Error(`no local instance "${id}"; the instances are ${[...byId.keys()].join(', ')}`);
@@ -220,7 +262,7 @@ export async function startLocalInstances(options: LocalInstancesOptions): Promi
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      for (const c of clients) c.close();
+      closeClients();
       for (const p of processes) {
         p.subprocess.stdin?.end();
         p.signal('SIGTERM');
@@ -242,20 +284,21 @@ export async function startLocalInstances(options: LocalInstancesOptions): Promi
 
   return {
     mode: options.mode,
+    transport,
     instances: instanceSetOf(instances),
     ids: processes.map((p) => p.id),
     stop,
     setSlowdown: async (id, factor) => {
-      const { instance } = find(id);
+      const { control } = find(id);
       if (!Number.isFinite(factor) || factor < 1) throw new RangeError(`${id}: a slowdown factor must be a number >= 1 (1 = none), got ${factor}`);
-      const reply = await instance.client.postJson('/parm-bench/v1/slowdown', { factor });
+      const reply = await control.postJson('/parm-bench/v1/slowdown', { factor });
       if (reply.status !== 200) throw new Error(`${id}: setting the slowdown failed with HTTP ${reply.status}: ${JSON.stringify(reply.body)}`);
     },
     kill: (id, signal) => find(id).process.signal(signal),
     pids: () => Object.fromEntries(processes.map((p) => [p.id, p.pid])),
-    url: (id) => find(id).instance.client.url,
+    url: (id) => find(id).control.url,
     stats: async (id) => {
-      const reply = await find(id).instance.client.getJson('/parm-bench/v1/stats');
+      const reply = await find(id).control.getJson('/parm-bench/v1/stats');
       if (reply.status !== 200) throw new Error(`${id}: reading stats failed with HTTP ${reply.status}: ${JSON.stringify(reply.body)}`);
       return reply.body as InstanceServerStats;
     },
@@ -279,6 +322,18 @@ async function planInstances(options: LocalInstancesOptions): Promise<PlannedIns
     throw new Error(`local instances: seed must be an integer from 0 to 4294967295, got ${options.seed}`);
   }
   if (options.groups.length === 0) throw new Error('local instances: give at least one group {role, modelPath, count}');
+  if (options.transport !== undefined && options.transport !== 'framed' && options.transport !== 'oip') {
+    throw new Error(`local instances: transport must be "framed" or "oip", got ${JSON.stringify(options.transport)}`);
+  }
+  const framedSocket = options.framedSocket ?? (process.platform === 'linux' ? 'unix' : 'tcp');
+  if (framedSocket !== 'unix' && framedSocket !== 'tcp') {
+    throw new Error(`local instances: framedSocket must be "unix" or "tcp", got ${JSON.stringify(options.framedSocket)}`);
+  }
+  if (framedSocket === 'unix' && process.platform !== 'linux') {
+    throw new Error('local instances: framedSocket "unix" uses Linux\'s abstract socket namespace; use "tcp" on this system');
+  }
+  /** Abstract socket names of this cluster: unique per process and per start. */
+  const socketPrefix = `@parm-bench-${process.pid}-${randomBytes(6).toString('hex')}`;
   const random = new SeededRandom(options.seed);
   const counts = new Map<InstanceRole, number>();
   const plan: PlannedInstance[] = [];
@@ -301,7 +356,9 @@ async function planInstances(options: LocalInstancesOptions): Promise<PlannedIns
       const args = ['--model', modelPath, '--name', modelName, '--mode', options.mode, '--seed', String(random.nextUint32()), '--exit-with-stdin'];
       if (group.serviceTime !== undefined) args.push('--service-time', JSON.stringify(group.serviceTime));
       if (options.maxQueue !== undefined) args.push('--max-queue', String(options.maxQueue));
-      plan.push({ id: `${group.role}-${n}`, role: group.role, args });
+      const id = `${group.role}-${n}`;
+      if (options.transport !== 'oip' && framedSocket === 'unix') args.push('--framed-socket', `${socketPrefix}-${id}`);
+      plan.push({ id, role: group.role, args });
     }
   }
   if (plan.length === 0) throw new Error('local instances: every group has count 0; nothing to start');
