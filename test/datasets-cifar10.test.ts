@@ -1,29 +1,17 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { appendFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readDatasetFolder } from '../workloads/datasets/load-dataset.ts';
 import {
-  CIFAR10_SAMPLE_BYTES, encodeCifar10Records, makeTempDir, patternLabels, patternPixels, removeTempDir, writeCifar10Batches,
+  CIFAR10_SAMPLE_BYTES, encodeCifar10Records, patternLabels, patternPixels, tempCaseDirs, writeCifar10Batches,
 } from './fixtures/dataset-files.ts';
 import { expectDatasetError } from './fixtures/expect-dataset-error.ts';
 
 const PLANE = 32 * 32;
 const CIFAR_HINT = 'CIFAR-10 cannot be downloaded by this tool';
 
-let root: string;
-let counter = 0;
-before(async () => {
-  root = await makeTempDir();
-});
-after(async () => {
-  await removeTempDir(root);
-});
-async function freshDir(): Promise<string> {
-  const dir = join(root, `case-${counter++}`);
-  await mkdir(dir, { recursive: true });
-  return dir;
-}
+const freshDir = tempCaseDirs();
 
 test('cifar10 test split round trip: NCHW planes R, G, B, values scaled to [0, 1], labels', async () => {
   const dir = await freshDir();

@@ -1,12 +1,12 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readDatasetFolder } from '../workloads/datasets/load-dataset.ts';
 import { hasGzipMagic, parseIdx } from '../workloads/datasets/idx-file.ts';
 import {
-  encodeIdx, gzipBytes, idxDatasetFileNames, makeTempDir, patternLabels, patternPixels, removeTempDir, writeIdxDataset,
+  encodeIdx, gzipBytes, idxDatasetFileNames, patternLabels, patternPixels, tempCaseDirs, writeIdxDataset,
 } from './fixtures/dataset-files.ts';
 import { expectDatasetError } from './fixtures/expect-dataset-error.ts';
 
@@ -14,19 +14,7 @@ const SIDE = 28;
 const PIXELS = SIDE * SIDE;
 const FASHION_HINT = 'apt-get install -y dataset-fashion-mnist';
 
-let root: string;
-let counter = 0;
-before(async () => {
-  root = await makeTempDir();
-});
-after(async () => {
-  await removeTempDir(root);
-});
-async function freshDir(): Promise<string> {
-  const dir = join(root, `case-${counter++}`);
-  await mkdir(dir, { recursive: true });
-  return dir;
-}
+const freshDir = tempCaseDirs();
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
 for (const gzip of [false, true]) {

@@ -115,26 +115,29 @@ function reproduceCommand(workload: string, entry: ModelEntry, epochs: number, s
   return parts.join(' ');
 }
 
-function progressCallbacks(label: string, epochs: number): { callbacks: TrainingCallbacks; stop: () => void } {
+/** Runs a training with a progress bar (time left, last epoch's figures); the bar is closed on success and on error. */
+async function withTrainingProgress<T>(label: string, epochs: number, train: (callbacks: TrainingCallbacks) => Promise<T>): Promise<T> {
   let progress: ReturnType<typeof createProgress> | undefined;
   let best = Number.NaN;
   let lastDetail = '';
-  return {
-    callbacks: {
-      onStep({ epoch, step, stepsPerEpoch }) {
-        progress ??= createProgress(label, epochs * stepsPerEpoch, { logEverySeconds: 30 });
-        if (step === stepsPerEpoch || step % 16 === 0) progress.update((epoch - 1) * stepsPerEpoch + step, lastDetail);
-      },
-      onEpoch(record, isBest) {
-        if (isBest) best = record.validationAccuracy;
-        lastDetail =
-          `epoch ${record.epoch}: loss ${record.loss.toPrecision(4)}, val ${(record.validationAccuracy * 100).toFixed(2)}%` +
-          (record.testAccuracy !== undefined ? `, test ${(record.testAccuracy * 100).toFixed(2)}%` : '') +
-          `, best val ${(best * 100).toFixed(2)}%, ${record.seconds.toFixed(1)} s`;
-      },
+  const callbacks: TrainingCallbacks = {
+    onStep({ epoch, step, stepsPerEpoch }) {
+      progress ??= createProgress(label, epochs * stepsPerEpoch, { logEverySeconds: 30 });
+      if (step === stepsPerEpoch || step % 16 === 0) progress.update((epoch - 1) * stepsPerEpoch + step, lastDetail);
     },
-    stop: () => progress?.stop(),
+    onEpoch(record, isBest) {
+      if (isBest) best = record.validationAccuracy;
+      lastDetail =
+        `epoch ${record.epoch}: loss ${record.loss.toPrecision(4)}, val ${(record.validationAccuracy * 100).toFixed(2)}%` +
+        (record.testAccuracy !== undefined ? `, test ${(record.testAccuracy * 100).toFixed(2)}%` : '') +
+        `, best val ${(best * 100).toFixed(2)}%, ${record.seconds.toFixed(1)} s`;
+    },
   };
+  try {
+    return await train(callbacks);
+  } finally {
+    progress?.stop();
+  }
 }
 
 async function trainClassifierEntry(
@@ -147,17 +150,13 @@ async function trainClassifierEntry(
   command: string,
 ): Promise<void> {
   const labelled = (d: ImageDataset) => ({ images: modelInputs(set, d), labels: d.labels, count: d.count });
-  const { callbacks, stop } = progressCallbacks(entryLabel(entry), epochs);
-  let result: TrainingResult<MlpWeights>;
-  try {
-    result = await trainClassifier(
+  const result = await withTrainingProgress(entryLabel(entry), epochs, (callbacks) =>
+    trainClassifier(
       { train: labelled(data.train), validation: labelled(data.validation), test: labelled(data.test) },
       { architecture: entry.architecture!, epochs, seed, batchSize: 64 },
       callbacks,
-    );
-  } finally {
-    stop();
-  }
+    ),
+  );
   const best = result.history[result.bestEpoch - 1];
   await writeModel(set, entry, outDir, result, {
     command,
@@ -208,13 +207,9 @@ async function trainParity(
   }
   const shape = { channels: set.sampleShape[0], height: set.sampleShape[1], width: set.sampleShape[2] };
   const encoder = createEncoder(entry.encoder, entry.k, shape);
-  const { callbacks, stop } = progressCallbacks(entryLabel(entry), epochs);
-  let result: TrainingResult<MlpWeights>;
-  try {
-    result = await trainParityModel({ train, validation, test }, { encoder, architecture: entry.architecture!, epochs, seed }, callbacks);
-  } finally {
-    stop();
-  }
+  const result = await withTrainingProgress(entryLabel(entry), epochs, (callbacks) =>
+    trainParityModel({ train, validation, test }, { encoder, architecture: entry.architecture!, epochs, seed }, callbacks),
+  );
   const best = result.history[result.bestEpoch - 1];
   const groups = paperGroupsPerBatch(entry.k);
   let agreement = Number.NaN;
