@@ -1,4 +1,5 @@
 import type { Clock, TimerHandle } from '../harness/clock.ts';
+import { admitQuery, type QueryIntake } from './admit-query.ts';
 import { AnswerRecorder } from './answer-recorder.ts';
 import { DeadlineGuard } from './deadline-guard.ts';
 import type { Instance, InstanceRole } from './instance.ts';
@@ -56,6 +57,7 @@ export abstract class CopyRaceSystem implements MeasuredServingSystem {
   private readonly deadline: DeadlineGuard | undefined;
   private readonly defaultOutput: Float32Array | undefined;
   private readonly batcher: QueryBatcher;
+  private readonly intake: QueryIntake;
   private readonly inputSize: number;
   private readonly classes: number;
   private readonly raceOf = new Map<number, Race>();
@@ -79,6 +81,7 @@ export abstract class CopyRaceSystem implements MeasuredServingSystem {
     this.defaultOutput = context.defaultOutput;
     this.deadline =
       context.deadlineMs === undefined ? undefined : new DeadlineGuard(context.clock, context.deadlineMs, (id) => this.expire(id));
+    this.intake = { system: name, inputSize: this.inputSize, clock: this.clock, recorder: this.recorder, deadline: this.deadline, batcher: this.batcher };
     this.listener = {
       started: (copy, instance) => {
         copy.state = 'running';
@@ -155,13 +158,7 @@ export abstract class CopyRaceSystem implements MeasuredServingSystem {
   }
 
   submit(query: Query): void {
-    if (this.closed) throw new Error(`${this.name}: submit() after close()`);
-    if (query.input.length !== this.inputSize) {
-      throw new RangeError(`${this.name}: query ${query.id} has ${query.input.length} input values, the instances take ${this.inputSize}`);
-    }
-    this.recorder.open(query);
-    this.deadline?.track(query.id, this.clock.now());
-    const queries = this.batcher.add(query);
+    const queries = admitQuery(this.intake, query, this.closed);
     if (!queries) {
       if (!this.deadline && !this.allQueues.some((q) => q.alive > 0)) this.loseWaiting();
       return;

@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FramedInstance } from '../harness/instances/framed-instance.ts';
+import { ClientInstance } from '../harness/instances/client-instance.ts';
+import { FramedClient } from '../harness/instances/framed-client.ts';
 import { startLocalInstances, type FramedSocketKind, type LocalTransport } from '../harness/instances/local-instances.ts';
-import { OipInstance } from '../harness/instances/oip-instance.ts';
+import { OipClient } from '../harness/instances/oip-client.ts';
 import type { InferenceOutcome, Instance } from '../systems/instance.ts';
 import { OnnxModel } from '../workloads/models/onnx-model.ts';
 import { maxAbsDiff, randomInputs, writeTestModel } from './scripts/test-model.ts';
@@ -11,10 +12,10 @@ function inferOnce(instance: Instance, input: Float32Array, batch: number): Prom
   return new Promise((resolve) => instance.infer(input, batch, resolve));
 }
 
-const variants: [LocalTransport | undefined, FramedSocketKind | undefined, typeof FramedInstance | typeof OipInstance][] = [
-  [undefined, undefined, FramedInstance],
-  ['framed', 'tcp', FramedInstance],
-  ['oip', undefined, OipInstance],
+const variants: [LocalTransport | undefined, FramedSocketKind | undefined, typeof FramedClient | typeof OipClient][] = [
+  [undefined, undefined, FramedClient],
+  ['framed', 'tcp', FramedClient],
+  ['oip', undefined, OipClient],
 ];
 
 for (const [transport, framedSocket, expectedClass] of variants) {
@@ -35,8 +36,9 @@ for (const [transport, framedSocket, expectedClass] of variants) {
       assert.equal(cluster.transport, transport ?? 'framed');
       const [deployed] = cluster.instances.deployed;
       const [parity] = cluster.instances.parity;
-      assert.ok(deployed instanceof expectedClass && parity instanceof expectedClass);
-      if (deployed instanceof FramedInstance) {
+      assert.ok(deployed instanceof ClientInstance && parity instanceof ClientInstance);
+      assert.ok(deployed.client instanceof expectedClass && parity.client instanceof expectedClass);
+      if (deployed.client instanceof FramedClient) {
         assert.equal(deployed.client.address.transport, framedSocket ?? (process.platform === 'linux' ? 'unix' : 'tcp'));
       }
       for (const batch of [1, 4]) {

@@ -26,10 +26,9 @@ import type { InstanceServerStats } from '../instance-server/server-stats.ts';
 import type { ServiceTimeProfile } from '../instance-server/service-time.ts';
 import { killChildrenOnExit } from './child-process-cleanup.ts';
 import { FramedClient } from './framed-client.ts';
-import { FramedInstance } from './framed-instance.ts';
 import { instanceSetOf, INSTANCE_ROLES, type InstanceCluster } from './instance-cluster.ts';
 import { OipClient } from './oip-client.ts';
-import { OipInstance } from './oip-instance.ts';
+import { ClientInstance } from './client-instance.ts';
 
 /** The instance server's entry file and the TypeScript loader it runs under. */
 const SERVER_ENTRY = fileURLToPath(new URL('../instance-server/main.ts', import.meta.url));
@@ -250,7 +249,7 @@ export async function startLocalInstances(options: LocalInstancesOptions): Promi
   }
 
   const instances: Instance[] = processes.map((p, i) =>
-    transport === 'framed' ? new FramedInstance(p.id, p.role, framedClients[i]) : new OipInstance(p.id, p.role, clients[i]),
+    transport === 'framed' ? new ClientInstance(p.id, p.role, framedClients[i]) : new ClientInstance(p.id, p.role, clients[i]),
   );
   const byId = new Map(processes.map((p, i) => [p.id, { process: p, control: clients[i] }]));
   const find = (id: string) => {

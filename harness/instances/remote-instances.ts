@@ -6,7 +6,7 @@
 import type { InstanceRole } from '../../systems/instance.ts';
 import { instanceSetOf, INSTANCE_ROLES, type InstanceCluster } from './instance-cluster.ts';
 import { OipClient } from './oip-client.ts';
-import { OipInstance } from './oip-instance.ts';
+import { ClientInstance } from './client-instance.ts';
 
 export interface RemoteInstanceSpec {
   readonly role: InstanceRole;
@@ -52,7 +52,7 @@ export async function remoteInstances(specs: readonly RemoteInstanceSpec[], opti
     for (const c of clients) c.close();
     throw new Error(`remote instances: ${failures.length} of ${specs.length} could not be used:\n  ${failures.join('\n  ')}`);
   }
-  const instances = specs.map((spec, i) => new OipInstance(ids[i], spec.role, clients[i]));
+  const instances = specs.map((spec, i) => new ClientInstance(ids[i], spec.role, clients[i]));
   let stopped = false;
   return {
     instances: instanceSetOf(instances),

@@ -1,4 +1,5 @@
 import type { Clock } from '../../harness/clock.ts';
+import { admitQuery, type QueryIntake } from '../admit-query.ts';
 import { AnswerRecorder } from '../answer-recorder.ts';
 import { DeadlineGuard } from '../deadline-guard.ts';
 import type { Instance } from '../instance.ts';
@@ -52,6 +53,7 @@ export class ParmSystem implements MeasuredServingSystem {
   private readonly deadline: DeadlineGuard | undefined;
   private readonly defaultOutput: Float32Array | undefined;
   private readonly batcher: QueryBatcher;
+  private readonly intake: QueryIntake;
   private readonly counters = new SystemCounters();
   private readonly dataQueue: PullQueue<DataRequest>;
   private readonly parityQueue: PullQueue<ParityRequest>;
@@ -87,6 +89,7 @@ export class ParmSystem implements MeasuredServingSystem {
     this.defaultOutput = context.defaultOutput;
     this.deadline =
       context.deadlineMs === undefined ? undefined : new DeadlineGuard(context.clock, context.deadlineMs, (id) => this.expire(id));
+    this.intake = { system: name, inputSize: this.inputSize, clock: this.clock, recorder: this.recorder, deadline: this.deadline, batcher: this.batcher };
     this.forming = new CodingGroup(this.k, 0);
     this.dataQueue = new PullQueue<DataRequest>('deployed', context.instances.deployed, this.clock, {
       started: (r) => {
@@ -107,13 +110,7 @@ export class ParmSystem implements MeasuredServingSystem {
   }
 
   submit(query: Query): void {
-    if (this.closed) throw new Error(`${this.name}: submit() after close()`);
-    if (query.input.length !== this.inputSize) {
-      throw new RangeError(`${this.name}: query ${query.id} has ${query.input.length} input values, the instances take ${this.inputSize}`);
-    }
-    this.recorder.open(query);
-    this.deadline?.track(query.id, this.clock.now());
-    const queries = this.batcher.add(query);
+    const queries = admitQuery(this.intake, query, this.closed);
     if (!queries) {
       if (!this.deadline && this.dataQueue.alive === 0) this.sweep();
       return;
