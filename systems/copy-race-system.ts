@@ -163,6 +163,16 @@ export abstract class CopyRaceSystem implements MeasuredServingSystem {
       if (!this.deadline && !this.allQueues.some((q) => q.alive > 0)) this.loseWaiting();
       return;
     }
+    this.dispatch(queries);
+  }
+
+  flush(): void {
+    const waiting = this.batcher.takeWaiting();
+    if (waiting.length > 0 && !this.closed) this.dispatch(waiting);
+  }
+
+  /** Sends a batch of admitted queries on its way. */
+  private dispatch(queries: readonly Query[]): void {
     const race: Race = { queries, input: batchInput(queries, this.inputSize), copies: [], open: queries.length, timer: undefined };
     for (const q of queries) this.raceOf.set(q.id, race);
     this.openRaces.add(race);

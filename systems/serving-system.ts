@@ -69,6 +69,11 @@ export interface ServingSystem {
   submit(query: Query): void;
   /** Queries submitted and not yet answered or lost. */
   readonly outstanding: number;
+  /**
+   * No more queries will be submitted (the driver calls it after the last send): a batch still
+   * waiting to fill is sent as it is, so the last queries of a run are not stranded.
+   */
+  flush?(): void;
   /** Stops timers; queued work is dropped (used at the end of a run). */
   close(): void;
 }

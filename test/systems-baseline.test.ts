@@ -161,6 +161,14 @@ test('baseline: batch size 2 sends consecutive pairs as one request and splits t
   for (const a of events.answers) assert.deepEqual(a.output, F(queries[a.queryId].input));
   assert.equal(system.stats().waitingForBatch, 1, 'the fifth query waits for its batch to fill');
   assert.equal(system.outstanding, 1);
+  // The driver's last send is followed by flush(): the partial batch goes out alone.
+  system.flush();
+  assert.equal(system.stats().waitingForBatch, 0);
+  clock.advance(100);
+  assert.equal(calls.length, 3);
+  assert.equal(calls[2].batch, 1);
+  assert.deepEqual(events.answerOf(4)!.output, F(queries[4].input));
+  assert.equal(system.outstanding, 0);
 });
 
 test('equal-resources: the baseline policy under its own name', () => {

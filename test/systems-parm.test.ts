@@ -270,6 +270,26 @@ test('parm: batch size 2: batches of consecutive queries, groups of k batches, a
   assert.deepEqual(events.answerOf(5)!.output, F(x[5]));
 });
 
+test('parm: flush() sends a partial batch as a data request with no parity, and closes its coding group', () => {
+  const k = 2;
+  const { clock, instances, events, system } = setup(k, { batchSize: 2 });
+  const queries = makeQueries(7, D);
+  for (const q of queries.slice(0, 3)) system.submit(q);
+  assert.equal(system.stats().waitingForBatch, 1);
+  system.flush();
+  assert.equal(system.stats().waitingForBatch, 0);
+  clock.advance(50);
+  assert.equal(system.outstanding, 0, 'the flushed query is answered, not stranded');
+  assert.deepEqual(events.answerOf(2)!.output, F(queries[2].input));
+  assert.equal(instances.parity[0].calls.length, 0, 'no parity pairs a batch of 2 with a batch of 1');
+  // Queries after a flush start a new coding group: two full batches make one parity batch.
+  for (const q of queries.slice(3)) system.submit(q);
+  clock.advance(50);
+  assert.equal(instances.parity[0].calls.length, 1);
+  assert.equal(instances.parity[0].calls[0].batch, 2);
+  assert.equal(system.outstanding, 0);
+});
+
 test('parm: the deadline answers with the default; the late original and reconstruction are ignored; queued work is dropped', () => {
   const { clock, instances, events, system } = setup(2, {
     deployed: 1,

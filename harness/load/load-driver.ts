@@ -306,6 +306,8 @@ export class LoadDriver {
   private beginDrain(): void {
     this.phase = 'draining';
     this.sendTimer.cancel();
+    // Nothing more will come: a batch still waiting to fill goes out as it is.
+    this.system?.flush?.();
     if (this.open.size === 0) {
       this.finish();
       return;

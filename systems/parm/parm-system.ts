@@ -115,6 +115,20 @@ export class ParmSystem implements MeasuredServingSystem {
       if (!this.deadline && this.dataQueue.alive === 0) this.sweep();
       return;
     }
+    this.dispatch(queries, false);
+  }
+
+  flush(): void {
+    const waiting = this.batcher.takeWaiting();
+    if (waiting.length > 0 && !this.closed) this.dispatch(waiting, true);
+  }
+
+  /**
+   * Sends a batch of admitted queries as the next data request of the forming coding group. A
+   * partial batch (`last`, from flush) closes its group without a parity query: a parity encodes
+   * k batches of one size.
+   */
+  private dispatch(queries: readonly Query[], last: boolean): void {
     const group = this.forming;
     const request: DataRequest = {
       group,
@@ -134,7 +148,8 @@ export class ParmSystem implements MeasuredServingSystem {
     // The data request goes out first: encoding never delays it.
     this.dataQueue.push(request);
     if (!this.deadline && this.dataQueue.alive === 0) this.sweep();
-    if (group.complete) {
+    if (last) this.forming = new CodingGroup(this.k, group.index + 1);
+    else if (group.complete) {
       this.forming = new CodingGroup(this.k, group.index + 1);
       if (group.hasNeedyData()) this.sendParity(group);
     }
