@@ -2,7 +2,7 @@ import type { AccuracyReport } from '../harness/accuracy-evaluation.ts';
 import { markdownTable, percent, textTable } from './format.ts';
 
 /** Rows of the main table: one per way of answering a query. */
-function accuracyRows(report: AccuracyReport): string[][] {
+export function accuracyRows(report: AccuracyReport): string[][] {
   const rows: string[][] = [['deployed model F (available)', percent(report.deployed.accuracy), '100.00%', String(report.deployed.count)]];
   for (const p of report.parity) {
     rows.push([`ParM k=${p.k} ${p.encoder} (reconstruction)`, percent(p.accuracy), percent(p.agreement), String(p.reconstructions)]);
@@ -18,9 +18,9 @@ function accuracyRows(report: AccuracyReport): string[][] {
   return rows;
 }
 
-const MAIN_HEADER = ['answer', 'accuracy (true label)', 'agreement with F', 'predictions'];
+export const MAIN_HEADER = ['answer', 'accuracy (true label)', 'agreement with F', 'predictions'];
 
-function overallRows(report: AccuracyReport, fractions: readonly number[]): string[][] {
+export function overallRows(report: AccuracyReport, fractions: readonly number[]): string[][] {
   const index = fractions.map((f) => report.overall.fractions.indexOf(f));
   return report.overall.series.map((s) => [s.label, ...index.map((i) => percent(s.accuracy[i]))]);
 }

@@ -19,25 +19,43 @@ export interface GapComparison {
   readonly medianRatioCi95: readonly [number, number];
   readonly gapRatio: number;
   readonly gapRatioCi95: readonly [number, number];
-  readonly bootstrap: { readonly resamples: number; readonly seed: number };
+  /** paired: every resample draws the same queries from both systems (one schedule, aligned by query id). */
+  readonly bootstrap: { readonly resamples: number; readonly seed: number; readonly paired: boolean };
 }
 
-/** Latencies (ms) of the measured queries in a records file; lost queries as Infinity. */
+/**
+ * Latencies (ms) of the measured queries in a records file, in query-id order (records are
+ * written in completion order); lost queries as Infinity. Two systems driven by one schedule give
+ * aligned arrays: element i is the same query for both.
+ */
 export function measuredLatencies(recordsPath: string): Float64Array {
   let values = new Float64Array(1024);
+  let ids = new Float64Array(1024);
   let n = 0;
+  let ordered = true;
   for (const line of textLines(recordsPath)) {
     if (line.length === 0) continue;
-    const r = JSON.parse(line) as { warmup?: boolean; outcome?: string; latencyUs?: number };
+    const r = JSON.parse(line) as { id?: number; warmup?: boolean; outcome?: string; latencyUs?: number };
     if (r.warmup) continue;
     if (n === values.length) {
       const grown = new Float64Array(values.length * 2);
       grown.set(values);
       values = grown;
+      const grownIds = new Float64Array(ids.length * 2);
+      grownIds.set(ids);
+      ids = grownIds;
     }
+    ids[n] = typeof r.id === 'number' ? r.id : n;
+    if (n > 0 && ids[n] < ids[n - 1]) ordered = false;
     values[n++] = r.outcome === 'answer' && typeof r.latencyUs === 'number' ? r.latencyUs / 1000 : Infinity;
   }
-  return values.slice(0, n);
+  if (ordered) return values.slice(0, n);
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((x, y) => ids[x] - ids[y]);
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = values[order[i]];
+  return out;
 }
 
 /** Linear-interpolated percentile of sorted values. */
@@ -50,12 +68,109 @@ export function percentileOfSorted(sorted: Float64Array, p: number): number {
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - lo);
 }
 
+export interface BootstrapOptions {
+  readonly resamples: number;
+  readonly seed: number;
+  /**
+   * Paired: every resample draws the same query indices from every sample (the samples must be
+   * aligned, e.g. two runs of one schedule ordered by query id). Default: each sample is drawn
+   * independently.
+   */
+  readonly paired?: boolean;
+  /** Hand the statistics sorted resamples (default true); false when they do not need order. */
+  readonly sorted?: boolean;
+}
+
+/**
+ * Percentile bootstrap over one or more samples: each resample draws every sample with
+ * replacement (seeded; independently, or with shared indices when paired), sorts it, and hands
+ * the resamples to `statistics`, which returns one value per statistic. Returns, per statistic,
+ * the sorted values over all resamples (read intervals off them with percentileOfSorted).
+ */
+export function bootstrapDistributions(
+  samples: readonly Float64Array[],
+  statistics: (resamples: readonly Float64Array[]) => readonly number[],
+  options: BootstrapOptions,
+): Float64Array[] {
+  if (samples.some((s) => s.length === 0)) throw new Error('bootstrap: every sample needs at least one value');
+  if (options.paired && samples.some((s) => s.length !== samples[0].length)) throw new Error('bootstrap: paired samples must have the same length');
+  const random = new SeededRandom(options.seed);
+  const sorted = options.sorted !== false;
+  const buffers = samples.map((s) => new Float64Array(s.length));
+  const out: Float64Array[] = [];
+  // A sorted resample is built without sorting: count how often each original value is drawn,
+  // then walk the values in their sorted order (computed once), writing each as often as drawn.
+  // The same draws as drawing and sorting, in O(n) per resample instead of O(n log n).
+  const orders = sorted ? samples.map(sortedOrder) : [];
+  const counts = sorted ? samples.map((s) => new Uint32Array(s.length)) : [];
+  const indices = options.paired ? new Uint32Array(samples[0].length) : undefined;
+  const fillSorted = (k: number): void => {
+    const s = samples[k];
+    const order = orders[k];
+    const c = counts[k];
+    const r = buffers[k];
+    let pos = 0;
+    for (let i = 0; i < order.length; i++) {
+      const j = order[i];
+      for (let m = c[j]; m > 0; m--) r[pos++] = s[j];
+    }
+  };
+  for (let i = 0; i < options.resamples; i++) {
+    if (indices) {
+      for (let j = 0; j < indices.length; j++) indices[j] = random.nextInt(indices.length);
+      samples.forEach((s, k) => {
+        if (sorted) {
+          const c = counts[k];
+          c.fill(0);
+          for (let j = 0; j < indices.length; j++) c[indices[j]]++;
+          fillSorted(k);
+        } else {
+          const r = buffers[k];
+          for (let j = 0; j < indices.length; j++) r[j] = s[indices[j]];
+        }
+      });
+    } else {
+      samples.forEach((s, k) => {
+        if (sorted) {
+          const c = counts[k];
+          c.fill(0);
+          for (let j = 0; j < s.length; j++) c[random.nextInt(s.length)]++;
+          fillSorted(k);
+        } else {
+          const r = buffers[k];
+          for (let j = 0; j < s.length; j++) r[j] = s[random.nextInt(s.length)];
+        }
+      });
+    }
+    const values = statistics(buffers);
+    if (i === 0) for (let k = 0; k < values.length; k++) out.push(new Float64Array(options.resamples));
+    for (let k = 0; k < values.length; k++) out[k][i] = values[k];
+  }
+  for (const d of out) d.sort();
+  return out;
+}
+
+/** Indices of the values in ascending order (NaN last, as Float64Array.prototype.sort puts them). */
+function sortedOrder(values: Float64Array): Uint32Array {
+  const order = new Uint32Array(values.length);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  return order.sort((x, y) => {
+    const a = values[x];
+    const b = values[y];
+    if (Number.isNaN(a)) return Number.isNaN(b) ? 0 : 1;
+    if (Number.isNaN(b)) return -1;
+    return a < b ? -1 : a > b ? 1 : 0;
+  });
+}
+
 function medianAndGap(sorted: Float64Array): [number, number] {
   const p50 = percentileOfSorted(sorted, 50);
   return [p50, percentileOfSorted(sorted, 99.9) - p50];
 }
 
-export function compareGaps(system: string, a: Float64Array, against: string, b: Float64Array, options: { resamples?: number; seed?: number } = {}): GapComparison {
+export function compareGaps(system: string, a: Float64Array, against: string, b: Float64Array, options: { resamples?: number; seed?: number; paired?: boolean } = {}): GapComparison {
+  if (options.paired && a.length !== b.length) throw new Error(`gap comparison: paired needs aligned samples, got ${a.length} and ${b.length} queries`);
+  const paired = options.paired ?? false;
   if (a.length === 0 || b.length === 0) throw new Error(`gap comparison: ${a.length === 0 ? system : against} has no measured queries`);
   const resamples = options.resamples ?? 1000;
   const seed = options.seed ?? 1;
@@ -63,23 +178,15 @@ export function compareGaps(system: string, a: Float64Array, against: string, b:
   const sb = Float64Array.from(b).sort();
   const [ma, ga] = medianAndGap(sa);
   const [mb, gb] = medianAndGap(sb);
-  const random = new SeededRandom(seed);
-  const medianRatios = new Float64Array(resamples);
-  const gapRatios = new Float64Array(resamples);
-  const ra = new Float64Array(a.length);
-  const rb = new Float64Array(b.length);
-  for (let i = 0; i < resamples; i++) {
-    for (let j = 0; j < a.length; j++) ra[j] = a[random.nextInt(a.length)];
-    for (let j = 0; j < b.length; j++) rb[j] = b[random.nextInt(b.length)];
-    ra.sort();
-    rb.sort();
-    const [m1, g1] = medianAndGap(ra);
-    const [m2, g2] = medianAndGap(rb);
-    medianRatios[i] = m1 / m2;
-    gapRatios[i] = g1 / g2;
-  }
-  medianRatios.sort();
-  gapRatios.sort();
+  const [medianRatios, gapRatios] = bootstrapDistributions(
+    [a, b],
+    ([ra, rb]) => {
+      const [m1, g1] = medianAndGap(ra);
+      const [m2, g2] = medianAndGap(rb);
+      return [m1 / m2, g1 / g2];
+    },
+    { resamples, seed, paired },
+  );
   const ci = (v: Float64Array): [number, number] => [round(percentileOfSorted(v, 2.5)), round(percentileOfSorted(v, 97.5))];
   return {
     system,
@@ -91,7 +198,7 @@ export function compareGaps(system: string, a: Float64Array, against: string, b:
     medianRatioCi95: ci(medianRatios),
     gapRatio: round(ga / gb),
     gapRatioCi95: ci(gapRatios),
-    bootstrap: { resamples, seed },
+    bootstrap: { resamples, seed, paired },
   };
 }
 

@@ -43,3 +43,32 @@ test('records: warm-up skipped, lost queries infinitely slow', () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('records come back in query-id order (written in completion order), so two systems of one schedule align', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'parm-bench-gap-'));
+  try {
+    const path = join(dir, 'records.ndjson');
+    const lines = [
+      { id: 3, warmup: false, outcome: 'answer', latencyUs: 3000 },
+      { id: 1, warmup: false, outcome: 'answer', latencyUs: 1000 },
+      { id: 2, warmup: false, outcome: 'lost', reason: 'x' },
+    ];
+    writeFileSync(path, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    assert.deepEqual([...measuredLatencies(path)], [1, Infinity, 3]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('paired comparison: a system exactly 1.5x slower on every query has ratios of 1.5 with no spread; unpaired has spread', () => {
+  const r = new SeededRandom(5);
+  const a = Float64Array.from({ length: 5000 }, () => 10 + 50 * r.next() ** 8);
+  const b = a.map((x) => x * 1.5);
+  const paired = compareGaps('parm', b, 'equal-resources', a, { resamples: 200, seed: 2, paired: true });
+  assert.equal(paired.bootstrap.paired, true);
+  assert.deepEqual(paired.medianRatioCi95, [1.5, 1.5]);
+  assert.deepEqual(paired.gapRatioCi95, [1.5, 1.5]);
+  const unpaired = compareGaps('parm', b, 'equal-resources', a, { resamples: 200, seed: 2 });
+  assert.ok(unpaired.gapRatioCi95[1] - unpaired.gapRatioCi95[0] > 0.01, JSON.stringify(unpaired.gapRatioCi95));
+  assert.throws(() => compareGaps('parm', b.subarray(1), 'equal-resources', a, { paired: true }), /paired needs aligned samples/);
+});

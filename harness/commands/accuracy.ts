@@ -7,6 +7,7 @@ import type { ImageDataset } from '../../workloads/datasets/dataset.ts';
 import { loadModelSet } from '../../workloads/models/model-set.ts';
 import { loadWorkload } from '../../workloads/workload-file.ts';
 import { accuracyReportMarkdown, accuracyReportText } from '../../reports/accuracy-report.ts';
+import { writeAccuracyReportFiles } from '../../reports/accuracy-run-report.ts';
 
 export interface AccuracyCommandOptions {
   workload: string;
@@ -45,8 +46,9 @@ export async function accuracyCommand(options: AccuracyCommandOptions): Promise<
   const outDir = resolve(options.out ?? join('runs', `accuracy-${workload.name}-${stamp}`));
   writeJsonAtomic(join(outDir, 'accuracy.json'), report);
   writeFileAtomic(join(outDir, 'accuracy.md'), accuracyReportMarkdown(report));
+  await writeAccuracyReportFiles(outDir, report);
   if (options.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
   else process.stdout.write(accuracyReportText(report) + '\n');
-  process.stderr.write(`\nwrote ${join(outDir, 'accuracy.json')} and accuracy.md\n`);
+  process.stderr.write(`\nwrote ${join(outDir, 'accuracy.json')}, accuracy.md, report.html and charts/\n`);
   return report;
 }
