@@ -39,6 +39,12 @@ export interface Instance {
    * one inference at a time (a GPU serving batch 1) and queue the rest themselves.
    */
   infer(input: Float32Array, batch: number, done: (outcome: InferenceOutcome) => void): InferenceHandle;
+  /**
+   * Optional, for instances that can come back after going down (a crashed process restarted by
+   * the harness): calls `listener` once, when the instance serves again after its last down
+   * outcome. A system that took the instance out of its pool may then put it back.
+   */
+  whenUp?(listener: () => void): void;
 }
 
 /** The instances a system is given, by role. */

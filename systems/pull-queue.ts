@@ -14,8 +14,8 @@ export interface PullQueueListener<R extends QueuedRequest> {
   /** `output` holds batch x outputSize values; `serviceMs` is the time since the request started. */
   completed(request: R, output: Float32Array, instance: Instance, serviceMs: number): void;
   /**
-   * The request failed on `instance`. With `instanceDown` the instance is out of the pool for good;
-   * otherwise it stays and takes the next request. Either way the request is no longer queued or
+   * The request failed on `instance`. With `instanceDown` the instance is out of the pool (for good,
+   * unless it offers whenUp() and comes back); otherwise it stays and takes the next request. Either way the request is no longer queued or
    * running: the owner decides whether to put it back.
    */
   failed(request: R, error: Error, instance: Instance, instanceDown: boolean, serviceMs: number): void;
@@ -209,7 +209,15 @@ export class PullQueue<R extends QueuedRequest> {
       this.idle.push(instance);
       this.listener.completed(request, outcome.output, instance, serviceMs);
     } else if (outcome.instanceDown) {
-      this.down.add(instance);
+      if (!this.down.has(instance)) {
+        this.down.add(instance);
+        // An instance that can come back (restarted after a crash) rejoins the pool when it does.
+        instance.whenUp?.(() => {
+          if (this.closed || !this.down.delete(instance)) return;
+          this.idle.push(instance);
+          this.pump();
+        });
+      }
       this.listener.failed(request, outcome.error, instance, true, serviceMs);
       if (this.alive === 0) this.listener.poolDown?.();
     } else {

@@ -1,13 +1,22 @@
 import type { Clock } from '../clock.ts';
-import type { LocalInstanceCluster } from '../instances/local-instances.ts';
 import type { Instance } from '../../systems/instance.ts';
 import type { ContentionTarget } from './contention-target.ts';
 import { CpuHog } from './cpu-hog.ts';
 import { NeighbourStream, type NeighbourStreamStats } from './neighbour-stream.ts';
 
+/** What the target needs of a cluster (local instances; remote ones, with what they cannot do). */
+export interface ContentionCluster {
+  setSlowdown(id: string, factor: number): Promise<void>;
+  kill(id: string, signal: NodeJS.Signals): void;
+  hasExited(id: string): boolean;
+  restart(id: string): Promise<void>;
+  /** Why an action cannot be applied to the instance (null or absent: it can); such actions are skipped and counted with the reason. */
+  unsupported?(id: string, action: 'slowdown' | 'signal' | 'restart'): string | null;
+}
+
 /**
  * Applies contention to local instance processes: slowdowns through the instance server's control
- * endpoint, pauses and crashes as signals, neighbour streams as extra queries to the instance, the
+ * endpoint, pauses and crashes as signals, restarts through the cluster, neighbour streams as extra queries to the instance, the
  * CPU hog as busy child processes. `machines[m]` is the instance on machine m for the system being
  * measured (undefined: the system has none there, and the event does not touch it).
  */
@@ -15,17 +24,18 @@ export class ClusterContentionTarget implements ContentionTarget {
   private readonly streams = new Map<number, NeighbourStream>();
   private readonly finishedStreams: NeighbourStreamStats[] = [];
   private readonly hog = new CpuHog();
+  private readonly skips = new Map<string, number>();
 
   constructor(
     private readonly clock: Clock,
-    private readonly cluster: Pick<LocalInstanceCluster, 'setSlowdown' | 'kill' | 'hasExited'>,
+    private readonly cluster: ContentionCluster,
     private readonly machines: readonly (Instance | undefined)[],
     private readonly neighbourInput: Float32Array,
   ) {}
 
   async setSlowdown(machine: number, factor: number): Promise<boolean> {
     const instance = this.machines[machine];
-    if (instance === undefined || this.cluster.hasExited(instance.id)) return false;
+    if (instance === undefined || this.cluster.hasExited(instance.id) || this.cannot(instance.id, 'slowdown')) return false;
     await this.cluster.setSlowdown(instance.id, factor);
     return true;
   }
@@ -40,6 +50,14 @@ export class ClusterContentionTarget implements ContentionTarget {
 
   crash(machine: number): boolean {
     return this.signal(machine, 'SIGKILL');
+  }
+
+  /** Restarts the machine's instance (one still exiting from its crash is waited for); false, skipped, if it is not this system's. */
+  async restart(machine: number): Promise<boolean> {
+    const instance = this.machines[machine];
+    if (instance === undefined || this.cannot(instance.id, 'restart')) return false;
+    await this.cluster.restart(instance.id);
+    return true;
   }
 
   startNeighbour(machine: number, rate: number, seed: number): boolean {
@@ -85,9 +103,21 @@ export class ClusterContentionTarget implements ContentionTarget {
     });
   }
 
+  /** Actions skipped because the cluster cannot apply them, by reason (the player counts them as skipped). */
+  unsupportedSkips(): Readonly<Record<string, number>> {
+    return Object.fromEntries(this.skips);
+  }
+
+  private cannot(id: string, action: 'slowdown' | 'signal' | 'restart'): boolean {
+    const reason = this.cluster.unsupported?.(id, action) ?? null;
+    if (reason === null) return false;
+    this.skips.set(reason, (this.skips.get(reason) ?? 0) + 1);
+    return true;
+  }
+
   private signal(machine: number, signal: NodeJS.Signals): boolean {
     const instance = this.machines[machine];
-    if (instance === undefined || this.cluster.hasExited(instance.id)) return false;
+    if (instance === undefined || this.cannot(instance.id, 'signal') || this.cluster.hasExited(instance.id)) return false;
     this.cluster.kill(instance.id, signal);
     return true;
   }

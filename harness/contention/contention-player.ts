@@ -21,7 +21,8 @@ const MAX_ERRORS_KEPT = 20;
  * One timer at a time (memory does not grow with the schedule). Overlapping slowdown episodes on a
  * machine apply the largest of their factors; when the last one ends, the factor goes back to 1.
  * stop() undoes whatever is in force (slowdowns to 1, paused machines resumed, neighbour streams
- * and CPU hogs stopped; crashed machines stay crashed) so that the next system starts clean.
+ * and CPU hogs stopped; crashed machines stay crashed unless a restart event came) so that the next
+ * system starts clean.
  */
 export class ContentionPlayer {
   private index = 0;
@@ -140,6 +141,9 @@ export class ContentionPlayer {
         this.episodes.delete(e.machine);
         this.neighbours.delete(e.machine);
         this.call(e.atMs, e.kind, () => t.crash(e.machine));
+        break;
+      case 'restart':
+        this.call(e.atMs, e.kind, () => (t.restart ? t.restart(e.machine) : false));
         break;
       case 'neighbour-start':
         e.machines.forEach((m, i) => {

@@ -14,6 +14,7 @@ export type ContentionEvent =
   | { readonly atMs: number; readonly kind: 'pause'; readonly machine: number; readonly durationMs: number }
   | { readonly atMs: number; readonly kind: 'resume'; readonly machine: number }
   | { readonly atMs: number; readonly kind: 'crash'; readonly machine: number }
+  | { readonly atMs: number; readonly kind: 'restart'; readonly machine: number }
   | { readonly atMs: number; readonly kind: 'neighbour-start'; readonly machines: readonly number[]; readonly rate: number; readonly seed: number }
   | { readonly atMs: number; readonly kind: 'neighbour-stop'; readonly machines: readonly number[] }
   | { readonly atMs: number; readonly kind: 'cpu-hog-start'; readonly processes: number }
@@ -88,7 +89,11 @@ export function generateContentionSchedule(spec: ContentionSpec, options: Schedu
     push({ atMs: p.atMs, kind: 'pause', machine: p.machine, durationMs: p.durationMs });
     push({ atMs: p.atMs + p.durationMs, kind: 'resume', machine: p.machine });
   }
-  for (const c of spec.crashes) if (c.atMs < horizonMs) push({ atMs: c.atMs, kind: 'crash', machine: c.machine });
+  for (const c of spec.crashes) {
+    if (c.atMs >= horizonMs) continue;
+    push({ atMs: c.atMs, kind: 'crash', machine: c.machine });
+    if (c.restartAfterMs !== null && c.atMs + c.restartAfterMs < horizonMs) push({ atMs: c.atMs + c.restartAfterMs, kind: 'restart', machine: c.machine });
+  }
   const h = spec.cpuHog;
   if (h && h.fromMs < horizonMs) {
     push({ atMs: h.fromMs, kind: 'cpu-hog-start', processes: h.processes });

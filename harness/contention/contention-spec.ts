@@ -12,7 +12,7 @@
  *     "slowdowns": {"concurrent": 4, "transferMB": [128, 256], "bandwidthMBps": 125, "factor": 3, "reason": "..."},
  *     "neighbour": {"machines": [0, 1], "rate": 28, "fromMs": 0, "reason": "..."},
  *     "pauses": [{"atMs": 3000, "machine": 2, "durationMs": 500}],
- *     "crashes": [{"atMs": 6000, "machine": 5}],
+ *     "crashes": [{"atMs": 6000, "machine": 5}, {"atMs": 9000, "machine": 2, "restartAfterMs": 2000, "reason": "..."}],
  *     "cpuHog": {"fromMs": 0, "durationMs": 5000, "processes": 1, "reason": "..."}
  *   }
  */
@@ -48,6 +48,10 @@ export interface PauseFault {
 export interface CrashFault {
   readonly atMs: number;
   readonly machine: number;
+  /** Restart the instance (same id, role, model, service-time seed) this many ms after the crash; null: it stays down. */
+  readonly restartAfterMs: number | null;
+  /** Why the restart delay is what it is (required with restartAfterMs). */
+  readonly reason: string | null;
 }
 
 export interface CpuHogModel {
@@ -92,9 +96,13 @@ export function parseContentionSpec(value: unknown, source = 'contention'): Cont
     }),
     crashes: list(v.crashes, `${source}.crashes`).map((item, i) => {
       const at = `${source}.crashes[${i}]`;
-      const c = object(item, at, '{"atMs": ..., "machine": ...}');
-      onlyKeys(c, at, ['atMs', 'machine']);
-      return { atMs: num(c, 'atMs', at, (n) => n >= 0, 'ms >= 0'), machine: machine(c, at) };
+      const c = object(item, at, '{"atMs": ..., "machine": ..., "restartAfterMs": ... (optional), "reason": "..."}');
+      onlyKeys(c, at, ['atMs', 'machine', 'restartAfterMs', 'reason']);
+      const restartAfterMs = c.restartAfterMs === undefined || c.restartAfterMs === null ? null : num(c, 'restartAfterMs', at, (n) => n > 0, 'a positive number of ms (the restart delay)');
+      if (restartAfterMs !== null && c.reason === undefined) {
+        throw new ContentionConfigError(`${at}.reason: a crash with restartAfterMs needs a reason: why the instance comes back after ${restartAfterMs} ms (a non-empty string)`);
+      }
+      return { atMs: num(c, 'atMs', at, (n) => n >= 0, 'ms >= 0'), machine: machine(c, at), restartAfterMs, reason: c.reason === undefined ? null : reason(c, at) };
     }),
     cpuHog: v.cpuHog === undefined || v.cpuHog === null ? null : cpuHog(v.cpuHog, `${source}.cpuHog`),
   };

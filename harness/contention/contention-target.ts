@@ -13,8 +13,13 @@ export interface ContentionTarget {
   /** Freezes the machine's instance (SIGSTOP) / lets it go on (SIGCONT). */
   pause(machine: number): TargetResult;
   resume(machine: number): TargetResult;
-  /** Ends the machine's instance for good (SIGKILL). */
+  /** Ends the machine's instance (SIGKILL). */
   crash(machine: number): TargetResult;
+  /**
+   * Starts the crashed instance of the machine again (same id and configuration); resolves when it
+   * serves. Optional: a target without it skips restart events (counted as skipped).
+   */
+  restart?(machine: number): TargetResult;
   /** Starts / stops a co-located query stream on the machine (Poisson, rate q/s, seeded). */
   startNeighbour(machine: number, rate: number, seed: number): TargetResult;
   stopNeighbour(machine: number): TargetResult;

@@ -36,6 +36,14 @@ import type { InstanceServerStats } from './server-stats.ts';
 import { DEFAULT_SERVICE_TIME, ServiceTimeSampler, type ServiceTimeProfile } from './service-time.ts';
 
 export type InstanceMode = 'emulated' | 'real';
+/**
+ * What an emulated instance answers: "model" computes the model's real outputs; "none" checks the
+ * input like any request but answers zeros of the model's output shape, without running it (for
+ * models too costly to compute on this machine at the emulated rate, e.g. ResNet-18 with random
+ * weights: the answers are meaningless anyway, and the frontend still handles real-shaped tensors).
+ */
+export type InstanceOutputs = 'model' | 'none';
+export const INSTANCE_OUTPUTS: readonly InstanceOutputs[] = ['model', 'none'];
 
 export const DEFAULT_MAX_QUEUE = 1024;
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
@@ -56,6 +64,8 @@ export interface InstanceServerOptions {
   readonly serviceTime?: ServiceTimeProfile;
   /** Seeds the service-time draws; default 1. */
   readonly seed?: number;
+  /** Emulated mode: "model" (default) or "none" (zeros of the output shape, the model is not run). */
+  readonly outputs?: InstanceOutputs;
   readonly maxQueue?: number;
   readonly maxBodyBytes?: number;
   /** Where to serve the framed protocol too; default a free TCP port of 127.0.0.1; null: not at all. */
@@ -69,6 +79,7 @@ export interface InstanceServer {
   readonly url: string;
   readonly model: ServedModelSignature;
   readonly mode: InstanceMode;
+  readonly outputs: InstanceOutputs;
   /** The service-time profile in force (emulated mode), or null (real mode). */
   readonly serviceTime: ServiceTimeProfile | null;
   /** Where the framed protocol is served, or null. */
@@ -102,12 +113,15 @@ export async function startInstanceServer(options: InstanceServerOptions): Promi
     throw new Error('a service-time profile applies to emulated instances only; drop it or use mode "emulated"');
   }
   const serviceTime = mode === 'emulated' ? (options.serviceTime ?? DEFAULT_SERVICE_TIME) : null;
+  const outputs = options.outputs ?? 'model';
+  if (!INSTANCE_OUTPUTS.includes(outputs)) throw new Error(`outputs must be "model" or "none", got ${JSON.stringify(outputs)}`);
+  if (outputs === 'none' && mode !== 'emulated') throw new Error('outputs "none" applies to emulated instances only (a real instance computes its answers); drop it or use mode "emulated"');
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 1) throw new Error(`max body bytes must be a positive integer, got ${maxBodyBytes}`);
   const maxQueue = options.maxQueue ?? DEFAULT_MAX_QUEUE;
   const onnx = options.model;
   const queue = new InferenceQueue({
-    run: (input, batch) => onnx.run(input, batch),
+    run: outputs === 'model' ? (input, batch) => onnx.run(input, batch) : (_input, batch) => Promise.resolve(new Float32Array(batch * model.outputSize)),
     maxQueue,
     serviceTime: serviceTime === null ? null : new ServiceTimeSampler(serviceTime, options.seed ?? 1),
   });
@@ -373,6 +387,7 @@ export async function startInstanceServer(options: InstanceServerOptions): Promi
     url: `http://${urlHost}:${address.port}`,
     model,
     mode,
+    outputs,
     serviceTime,
     framed: framed?.address ?? null,
     stats,

@@ -5,7 +5,7 @@
  * the Unix socket given by --framed-socket.
  *
  *   node --import tsx harness/instance-server/main.ts --model FILE [--name NAME] [--host 127.0.0.1]
- *     [--port 0] [--mode emulated|real] [--service-time JSON] [--seed N] [--max-queue N]
+ *     [--port 0] [--mode emulated|real] [--service-time JSON] [--outputs model|none] [--seed N] [--max-queue N]
  *     [--max-body-bytes N] [--framed-socket PATH] [--exit-with-stdin]
  *
  * When it is ready it prints one JSON line to stdout:
@@ -16,7 +16,7 @@
 import { basename } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { OnnxModel } from '../../workloads/models/onnx-model.ts';
-import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_QUEUE, startInstanceServer, type InstanceMode, type InstanceServer } from './instance-server.ts';
+import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_QUEUE, INSTANCE_OUTPUTS, startInstanceServer, type InstanceMode, type InstanceOutputs, type InstanceServer } from './instance-server.ts';
 import { parseServiceTimeJson, type ServiceTimeProfile } from './service-time.ts';
 
 function integer(name: string, min: number, max: number) {
@@ -36,6 +36,7 @@ interface Options {
   port: number;
   mode: string;
   serviceTime?: string;
+  outputs: string;
   seed: number;
   maxQueue: number;
   maxBodyBytes: number;
@@ -52,6 +53,7 @@ const program = new Command()
   .option('--port <port>', 'port to bind (0: any free port)', integer('--port', 0, 65535), 0)
   .option('--mode <mode>', 'emulated (service times from a profile) | real (as fast as the model computes)', 'emulated')
   .option('--service-time <json>', 'emulated mode: service-time profile, e.g. {"kind":"constant","ms":20}')
+  .option('--outputs <what>', 'emulated mode: model (compute the real outputs) | none (check the input, answer zeros of the output shape without running the model)', 'model')
   .option('--seed <n>', 'seed of the service-time draws', integer('--seed', 0, 0xffffffff), 1)
   .option('--max-queue <n>', 'requests that may wait; more get 503', integer('--max-queue', 1, 1_000_000), DEFAULT_MAX_QUEUE)
   .option('--max-body-bytes <n>', 'largest request body (OIP) or request frame body (framed protocol); larger gets 413 or an error frame', integer('--max-body-bytes', 1, 2 ** 31 - 1), DEFAULT_MAX_BODY_BYTES)
@@ -71,6 +73,9 @@ async function main(): Promise<void> {
     if (mode === 'real') throw new Error('--service-time applies to --mode emulated only');
     serviceTime = parseServiceTimeJson(opts.serviceTime, '--service-time');
   }
+  if (!(INSTANCE_OUTPUTS as readonly string[]).includes(opts.outputs)) throw new Error(`--outputs must be "model" or "none", got "${opts.outputs}"`);
+  if (opts.outputs === 'none' && mode === 'real') throw new Error('--outputs none applies to --mode emulated only');
+  const outputs = opts.outputs as InstanceOutputs;
   const name = opts.name ?? basename(opts.model).replace(/\.onnx$/i, '');
 
   const model = await OnnxModel.load(opts.model, { intraOpNumThreads: 1, label: `model "${name}"` });
@@ -85,6 +90,7 @@ async function main(): Promise<void> {
       port: opts.port,
       mode,
       serviceTime,
+      outputs,
       seed: opts.seed,
       maxQueue: opts.maxQueue,
       maxBodyBytes: opts.maxBodyBytes,
@@ -127,6 +133,7 @@ async function main(): Promise<void> {
       url: server.url,
       model: server.model.name,
       mode: server.mode,
+      outputs: server.outputs,
       serviceTime: server.serviceTime,
       framed: server.framed,
       input: { name: server.model.inputName, shape: [-1, ...server.model.inputShape], datatype: 'FP32' },

@@ -4,7 +4,8 @@
  * instance, on a Unix socket in Linux's abstract namespace, or on a TCP port of 127.0.0.1
  * elsewhere), or, with transport "oip", over the Open Inference Protocol like any remote server;
  * control (slowdown, stats) always uses OIP. The cluster can slow instances down (contention)
- * and signal their processes (faults: SIGKILL, SIGSTOP, SIGCONT).
+ * and signal their processes (faults: SIGKILL, SIGSTOP, SIGCONT), and restart a crashed instance
+ * (the systems see it come back through Instance.whenUp).
  *
  * No instance outlives the process that started it: stop() ends them all (SIGTERM, SIGKILL after a
  * grace period), exit and signal handlers kill them if stop() is never reached, and each instance
@@ -16,11 +17,11 @@ import { basename, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
-import type { Instance, InstanceRole } from '../../systems/instance.ts';
+import type { InstanceRole } from '../../systems/instance.ts';
 import { SeededRandom } from '../seeded-random.ts';
 import { REPO_ROOT } from '../software-versions.ts';
 import { parseFramedAddress } from '../instance-server/framed-protocol.ts';
-import type { InstanceMode } from '../instance-server/instance-server.ts';
+import type { InstanceMode, InstanceOutputs } from '../instance-server/instance-server.ts';
 import { MODEL_NAME_PATTERN } from '../instance-server/served-model.ts';
 import type { InstanceServerStats } from '../instance-server/server-stats.ts';
 import type { ServiceTimeProfile } from '../instance-server/service-time.ts';
@@ -47,6 +48,8 @@ export interface LocalInstanceGroup {
   readonly count: number;
   /** Emulated mode: the service-time profile of these instances (default: the server's). */
   readonly serviceTime?: ServiceTimeProfile;
+  /** Emulated mode: "model" (default) computes real outputs; "none" answers zeros of the output shape (see instance-server.ts). */
+  readonly outputs?: InstanceOutputs;
 }
 
 export interface LocalInstancesOptions {
@@ -54,7 +57,7 @@ export interface LocalInstancesOptions {
   readonly groups: readonly LocalInstanceGroup[];
   /** Seeds every instance's service-time draws (each instance gets its own stream). */
   readonly seed: number;
-  /** Time for each instance to load its model and listen; default 60 s. */
+  /** Time for each instance to load its model and listen; default 60 s, or 5 s per instance when more (they start together on shared cores). */
   readonly startTimeoutMs?: number;
   /** Time stop() gives instances to exit after SIGTERM before SIGKILL; default 3 s. */
   readonly stopGraceMs?: number;
@@ -85,6 +88,12 @@ export interface LocalInstanceCluster extends InstanceCluster {
   hasExited(id: string): boolean;
   /** The last few KB the instance wrote to stderr. */
   stderrTail(id: string): string;
+  /**
+   * Starts the instance again (after a crash; a live one is killed first): a new process with the
+   * same id, role, model, service-time profile and seed, on the same socket name. Resolves when it
+   * serves; the systems holding the instance then see it come back (Instance.whenUp).
+   */
+  restart(id: string): Promise<void>;
 }
 
 interface ReadyLine {
@@ -204,7 +213,9 @@ class InstanceProcess {
 export async function startLocalInstances(options: LocalInstancesOptions): Promise<LocalInstanceCluster> {
   const plan = await planInstances(options);
   const processes: InstanceProcess[] = [];
-  const unregister = killChildrenOnExit(() => processes.filter((p) => p.alive).map((p) => p.pid));
+  /** Processes being started by restart(), not yet in `processes` (stop() and exit handlers kill them too). */
+  const restarting = new Set<InstanceProcess>();
+  const unregister = killChildrenOnExit(() => [...processes, ...restarting].filter((p) => p.alive).map((p) => p.pid));
   const transport = options.transport ?? 'framed';
   /** OIP clients: inferences with transport "oip", control (slowdown, stats) always. */
   let clients: OipClient[] = [];
@@ -223,7 +234,8 @@ export async function startLocalInstances(options: LocalInstancesOptions): Promi
 
   try {
     for (const entry of plan) processes.push(new InstanceProcess(entry.id, entry.role, entry.args));
-    const timeout = options.startTimeoutMs ?? 60_000;
+    // All instances start at once and share the cores: allow more time for more of them.
+    const timeout = options.startTimeoutMs ?? Math.max(60_000, 5_000 * plan.length);
     const ready = await Promise.all(processes.map((p) => p.waitReady(timeout)));
     const framedConnections =
       transport === 'framed'
@@ -248,10 +260,10 @@ export async function startLocalInstances(options: LocalInstancesOptions): Promi
     throw err;
   }
 
-  const instances: Instance[] = processes.map((p, i) =>
+  const instances: (ClientInstance<FramedClient> | ClientInstance<OipClient>)[] = processes.map((p, i) =>
     transport === 'framed' ? new ClientInstance(p.id, p.role, framedClients[i]) : new ClientInstance(p.id, p.role, clients[i]),
   );
-  const byId = new Map(processes.map((p, i) => [p.id, { process: p, control: clients[i] }]));
+  const byId = new Map(processes.map((p, i) => [p.id, { index: i, plan: plan[i], process: p, control: clients[i], instance: instances[i] }]));
   const find = (id: string) => {
     const entry = byId.get(id);
     if (entry === undefined) throw new Error(`no local instance "${id}"; the instances are ${[...byId.keys()].join(', ')}`);
@@ -262,6 +274,8 @@ export async function startLocalInstances(options: LocalInstancesOptions): Promi
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       closeClients();
+      for (const p of restarting) p.signal('SIGKILL');
+      await Promise.all([...restarting].map((p) => p.exited));
       for (const p of processes) {
         p.subprocess.stdin?.end();
         p.signal('SIGTERM');
@@ -303,6 +317,50 @@ export async function startLocalInstances(options: LocalInstancesOptions): Promi
     },
     hasExited: (id) => !find(id).process.alive,
     stderrTail: (id) => find(id).process.stderrTail,
+    restart: async (id) => {
+      const entry = find(id);
+      if (stopping) throw new Error(`${id}: the cluster is stopping; no restart`);
+      if (restarting.size > 0 && [...restarting].some((p) => p.id === id)) throw new Error(`${id}: a restart is already under way`);
+      if (entry.process.alive) {
+        entry.process.signal('SIGKILL');
+        await entry.process.exited;
+      }
+      const next = new InstanceProcess(id, entry.plan.role, entry.plan.args);
+      restarting.add(next);
+      let framed: FramedClient | undefined;
+      let control: OipClient | undefined;
+      try {
+        const line = await next.waitReady(options.startTimeoutMs ?? 60_000);
+        if (transport === 'framed') {
+          const address = parseFramedAddress(line.framed);
+          if (address === null) throw new Error(`${id}: the restarted instance server announced no framed endpoint`);
+          framed = await FramedClient.connect(address, { label: id });
+        }
+        control = await OipClient.connect(line.url, line.model, { label: `${id} (${line.url})` });
+        if (stopping) throw new Error(`${id}: the cluster was stopped during the restart`);
+      } catch (err) {
+        framed?.close();
+        control?.close();
+        next.signal('SIGKILL');
+        await next.exited;
+        restarting.delete(next);
+        throw err;
+      }
+      restarting.delete(next);
+      // The old process's clients are dead; keep the new ones where stop() closes clients.
+      entry.control.close();
+      clients[entry.index] = control;
+      if (framed) {
+        framedClients[entry.index].close();
+        framedClients[entry.index] = framed;
+      }
+      processes[entry.index] = next;
+      entry.process = next;
+      entry.control = control;
+      const instance = entry.instance;
+      if (instance.client instanceof FramedClient) (instance as ClientInstance<FramedClient>).replaceClient(framed!);
+      else (instance as ClientInstance<OipClient>).replaceClient(control);
+    },
   };
 }
 
@@ -341,6 +399,8 @@ async function planInstances(options: LocalInstancesOptions): Promise<PlannedIns
     if (!INSTANCE_ROLES.includes(group.role)) throw new Error(`local instances: group ${g}: role must be one of ${INSTANCE_ROLES.join(', ')}, got ${JSON.stringify(group.role)}`);
     if (!Number.isInteger(group.count) || group.count < 0) throw new Error(`${where}: count must be a non-negative integer, got ${group.count}`);
     if (group.serviceTime !== undefined && options.mode === 'real') throw new Error(`${where}: a service-time profile applies to mode "emulated" only`);
+    if (group.outputs !== undefined && group.outputs !== 'model' && group.outputs !== 'none') throw new Error(`${where}: outputs must be "model" or "none", got ${JSON.stringify(group.outputs)}`);
+    if (group.outputs === 'none' && options.mode === 'real') throw new Error(`${where}: outputs "none" applies to mode "emulated" only`);
     const modelPath = resolve(group.modelPath);
     try {
       await access(modelPath, constants.R_OK);
@@ -354,6 +414,7 @@ async function planInstances(options: LocalInstancesOptions): Promise<PlannedIns
       counts.set(group.role, n + 1);
       const args = ['--model', modelPath, '--name', modelName, '--mode', options.mode, '--seed', String(random.nextUint32()), '--exit-with-stdin'];
       if (group.serviceTime !== undefined) args.push('--service-time', JSON.stringify(group.serviceTime));
+      if (group.outputs !== undefined && group.outputs !== 'model') args.push('--outputs', group.outputs);
       if (options.maxQueue !== undefined) args.push('--max-queue', String(options.maxQueue));
       const id = `${group.role}-${n}`;
       if (options.transport !== 'oip' && framedSocket === 'unix') args.push('--framed-socket', `${socketPrefix}-${id}`);
