@@ -1,6 +1,9 @@
+import { dirname } from 'node:path';
 import { parseArrivalSpec, type ArrivalSpec } from '../harness/load/arrival-spec.ts';
 import { parseContentionSpec, checkMachines, type ContentionSpec } from '../harness/contention/contention-spec.ts';
-import { parseServiceTimeProfile, type ServiceTimeProfile } from '../harness/instance-server/service-time.ts';
+import type { ServiceTimeProfile } from '../harness/instance-server/service-time.ts';
+import { INSTANCE_OUTPUTS, type InstanceOutputs } from '../harness/instance-server/instance-server.ts';
+import { parseSimServiceTimeProfile, type EmpiricalServiceTimeProfile } from '../harness/sim/empirical-service-times.ts';
 import { isEncoderKind } from '../systems/parm/create-encoder.ts';
 import type { EncoderKind } from '../systems/parm/encoder.ts';
 import { isSystemName, SYSTEM_NAMES, type SystemName } from '../systems/create-system.ts';
@@ -12,18 +15,21 @@ import { WorkloadError, type Workload } from './workload-file.ts';
  *   "seed": 1,
  *   "load": {"arrivals": {"kind": "poisson", "rate": 270}, "durationMs": 60000, "warmupMs": 5000, "reason": "..."},
  *   "instances": {"n": 12, "k": 2, "encoder": "addition", "backend": "emulated",
- *                 "serviceTime": {"kind": "lognormal", "medianMs": 20, "sigma": 0.05}, "batchSize": 1, "reason": "..."},
+ *                 "serviceTime": {"kind": "lognormal", "medianMs": 20, "sigma": 0.05}, "outputs": "model", "batchSize": 1, "reason": "..."},
  *   "systems": ["parm", "equal-resources"],
  *   "contention": { ... harness/contention/contention-spec.ts ... },
  *   "sweep": {"parameter": "rate", "values": [150, 210, 270, 330, 390], "reason": "..."}   (optional)
+ *   "sweep": {"parameter": "load", "values": [0.5, 0.7], "by": {"parameter": "factor", "values": [2, 4]}, "reason": "..."}
  *
  * A sweep runs the workload once per value (every system at each point): "rate" (q/s, poisson or
- * constant arrivals), "k" (coding-group size; N/k extra instances), "concurrent" (concurrent
- * slowdown episodes) or "batchSize".
+ * constant arrivals), "load" (a fraction of the N deployed instances' capacity, N x 1000 / median
+ * service time: the rate is set from it), "k" (coding-group size; N/k extra instances),
+ * "concurrent" (concurrent slowdown episodes), "factor" (the slowdown episodes' factor) or
+ * "batchSize". With "by", a grid: every pair of values of the two parameters.
  * Every error names the field ("workload file W: load.durationMs: ...").
  */
-export type BenchBackend = 'emulated' | 'real' | 'remote';
-export const BENCH_BACKENDS: readonly BenchBackend[] = ['emulated', 'real', 'remote'];
+export type BenchBackend = 'emulated' | 'real' | 'remote' | 'sim';
+export const BENCH_BACKENDS: readonly BenchBackend[] = ['emulated', 'real', 'remote', 'sim'];
 
 export interface BenchLoad {
   readonly arrivals: ArrivalSpec;
@@ -40,17 +46,47 @@ export interface BenchInstances {
   readonly encoder: EncoderKind;
   readonly backend: BenchBackend;
   readonly serviceTime: ServiceTimeProfile | null;
+  /** Backend "sim" only: service times drawn from a calibration file (instances.serviceTime {"kind": "empirical", "file": F}). */
+  readonly empiricalServiceTime: EmpiricalServiceTimeProfile | null;
+  /** Emulated backend: "model" computes real outputs, "none" answers zeros of the output shape (latency only). */
+  readonly outputs: InstanceOutputs;
   readonly batchSize: number;
   readonly reason: string;
 }
 
-export const SWEEP_PARAMETERS = ['rate', 'k', 'concurrent', 'batchSize'] as const;
+export const SWEEP_PARAMETERS = ['rate', 'load', 'k', 'concurrent', 'factor', 'batchSize'] as const;
 export type SweepParameter = (typeof SWEEP_PARAMETERS)[number];
 
 export interface BenchSweep {
   readonly parameter: SweepParameter;
   readonly values: readonly number[];
+  /** A second parameter: the sweep is then the grid parameter x by.parameter (every pair of values). */
+  readonly by: { readonly parameter: SweepParameter; readonly values: readonly number[] } | null;
   readonly reason: string;
+}
+
+/** One point of a sweep: the value of each swept parameter, in the sweep's order. */
+export type SweepCoordinates = readonly { readonly parameter: SweepParameter; readonly value: number }[];
+
+/** Every point of a sweep, the first parameter varying slowest. */
+export function sweepPoints(sweep: BenchSweep): SweepCoordinates[] {
+  const out: SweepCoordinates[] = [];
+  for (const value of sweep.values) {
+    if (sweep.by === null) out.push([{ parameter: sweep.parameter, value }]);
+    else for (const second of sweep.by.values) out.push([{ parameter: sweep.parameter, value }, { parameter: sweep.by.parameter, value: second }]);
+  }
+  return out;
+}
+
+/**
+ * The N deployed instances' capacity, q/s: N x 1000 / the median service time (emulated backend
+ * with a constant or lognormal service time; null otherwise). "load" sweep values are fractions of it.
+ */
+export function deployedCapacityPerS(instances: Pick<BenchInstances, 'n' | 'backend' | 'serviceTime'>): number | null {
+  const t = instances.serviceTime;
+  if ((instances.backend !== 'emulated' && instances.backend !== 'sim') || t === null) return null;
+  const medianMs = t.kind === 'lognormal' ? t.medianMs : t.kind === 'constant' ? t.ms : null;
+  return medianMs === null || !(medianMs > 0) ? null : (instances.n * 1000) / medianMs;
 }
 
 export interface BenchWorkload {
@@ -104,7 +140,7 @@ export function parseBenchWorkload(workload: Workload): BenchWorkload {
   };
 
   const inst = object(b.instances, 'instances', fail);
-  onlyKeys(inst, 'instances', ['n', 'k', 'encoder', 'backend', 'serviceTime', 'batchSize', 'reason'], fail);
+  onlyKeys(inst, 'instances', ['n', 'k', 'encoder', 'backend', 'serviceTime', 'outputs', 'batchSize', 'reason'], fail);
   const int = (key: string, min: number, fallback?: number): number => {
     const v = inst[key] ?? fallback;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min) return fail(`instances.${key}`, `must be an integer >= ${min}, got ${JSON.stringify(inst[key])}`);
@@ -118,20 +154,29 @@ export function parseBenchWorkload(workload: Workload): BenchWorkload {
   const backend = inst.backend ?? 'emulated';
   if (!BENCH_BACKENDS.includes(backend as BenchBackend)) fail('instances.backend', `must be one of ${BENCH_BACKENDS.join(', ')}, got ${JSON.stringify(inst.backend)}`);
   let serviceTime: ServiceTimeProfile | null = null;
+  let empiricalServiceTime: EmpiricalServiceTimeProfile | null = null;
   if (inst.serviceTime !== undefined) {
-    if (backend !== 'emulated') fail('instances.serviceTime', `applies to backend "emulated" only (backend is "${String(backend)}")`);
+    if (backend !== 'emulated' && backend !== 'sim') fail('instances.serviceTime', `applies to backends "emulated" and "sim" only (backend is "${String(backend)}")`);
     try {
-      serviceTime = parseServiceTimeProfile(inst.serviceTime, 'instances.serviceTime');
+      const parsed = parseSimServiceTimeProfile(inst.serviceTime, 'instances.serviceTime', dirname(workload.path));
+      if (parsed.kind === 'empirical') empiricalServiceTime = parsed;
+      else serviceTime = parsed;
     } catch (error) {
       throw new WorkloadError(`${where}: ${(error as Error).message}`);
     }
+    if (empiricalServiceTime !== null && backend !== 'sim') fail('instances.serviceTime', `kind "empirical" applies to backend "sim" only (backend is "${String(backend)}")`);
   }
+  const outputs = inst.outputs ?? 'model';
+  if (!INSTANCE_OUTPUTS.includes(outputs as InstanceOutputs)) fail('instances.outputs', `must be "model" (compute real outputs) or "none" (answer zeros of the output shape: latency only), got ${JSON.stringify(inst.outputs)}`);
+  if (outputs === 'none' && backend !== 'emulated') fail('instances.outputs', `"none" applies to backend "emulated" only (backend is "${String(backend)}"): other backends compute their answers`);
   const instances: BenchInstances = {
     n,
     k,
     encoder: encoder as EncoderKind,
     backend: backend as BenchBackend,
     serviceTime,
+    empiricalServiceTime,
+    outputs: outputs as InstanceOutputs,
     batchSize: int('batchSize', 1, 1),
     reason: reason(inst, 'instances', fail),
   };
@@ -153,33 +198,71 @@ export function parseBenchWorkload(workload: Workload): BenchWorkload {
   const bench: BenchWorkload = { workload, seed: seed as number, load: parsedLoad, instances, systems: systems as SystemName[], contention, sweep: null };
   if (b.sweep === undefined) return bench;
   const sw = object(b.sweep, 'sweep', fail);
-  onlyKeys(sw, 'sweep', ['parameter', 'values', 'reason'], fail);
-  if (!SWEEP_PARAMETERS.includes(sw.parameter as SweepParameter)) fail('sweep.parameter', `must be one of ${SWEEP_PARAMETERS.join(', ')}, got ${JSON.stringify(sw.parameter)}`);
-  const values = sw.values;
-  if (!Array.isArray(values) || values.length === 0 || !values.every((v) => typeof v === 'number' && Number.isFinite(v) && v > 0)) {
-    fail('sweep.values', `must be a non-empty list of positive numbers, got ${JSON.stringify(values)}`);
+  onlyKeys(sw, 'sweep', ['parameter', 'values', 'by', 'reason'], fail);
+  const axis = (v: Record<string, unknown>, at: string): { parameter: SweepParameter; values: number[] } => {
+    if (!SWEEP_PARAMETERS.includes(v.parameter as SweepParameter)) fail(`${at}.parameter`, `must be one of ${SWEEP_PARAMETERS.join(', ')}, got ${JSON.stringify(v.parameter)}`);
+    const values = v.values;
+    if (!Array.isArray(values) || values.length === 0 || !values.every((x) => typeof x === 'number' && Number.isFinite(x) && x > 0)) {
+      fail(`${at}.values`, `must be a non-empty list of positive numbers, got ${JSON.stringify(values)}`);
+    }
+    if (new Set(values as number[]).size !== (values as number[]).length) fail(`${at}.values`, 'lists a value twice');
+    return { parameter: v.parameter as SweepParameter, values: values as number[] };
+  };
+  const first = axis(sw, 'sweep');
+  let by: BenchSweep['by'] = null;
+  if (sw.by !== undefined) {
+    const v = object(sw.by, 'sweep.by', fail);
+    onlyKeys(v, 'sweep.by', ['parameter', 'values'], fail);
+    by = axis(v, 'sweep.by');
+    if (by.parameter === first.parameter) fail('sweep.by.parameter', `is "${by.parameter}" again: a grid needs two different parameters`);
+    if ([first.parameter, by.parameter].includes('rate') && [first.parameter, by.parameter].includes('load')) fail('sweep.by.parameter', '"rate" and "load" both set the arrival rate: sweep one of them');
   }
-  if (new Set(values as number[]).size !== (values as number[]).length) fail('sweep.values', 'lists a value twice');
-  const sweep: BenchSweep = { parameter: sw.parameter as SweepParameter, values: values as number[], reason: reason(sw, 'sweep', fail) };
+  const sweep: BenchSweep = { ...first, by, reason: reason(sw, 'sweep', fail) };
   // Every point must be a valid workload: check them now, not after an hour of running.
-  for (const v of sweep.values) {
+  for (const point of sweepPoints(sweep)) {
     try {
-      atSweepPoint({ ...bench, sweep }, v);
+      atSweepPoint({ ...bench, sweep }, point[0].value, point[1]?.value);
     } catch (error) {
       const message = (error as Error).message;
-      throw new WorkloadError(`${where}: sweep.values: ${v}: ${message.startsWith(where) ? message.slice(where.length + 2) : message}`);
+      const at = point.length === 1 ? `sweep.values: ${point[0].value}` : `sweep: ${point.map((c) => `${c.parameter} = ${c.value}`).join(', ')}`;
+      throw new WorkloadError(`${where}: ${at}: ${message.startsWith(where) ? message.slice(where.length + 2) : message}`);
     }
   }
   return { ...bench, sweep };
 }
 
-/** The workload at one point of its sweep (without the sweep). Throws WorkloadError naming the field a value does not fit. */
-export function atSweepPoint(bench: BenchWorkload, value: number): BenchWorkload {
+/**
+ * The workload at one point of its sweep (without the sweep): `value` of sweep.parameter and, for
+ * a grid, `byValue` of sweep.by.parameter. Throws WorkloadError naming the field a value does not fit.
+ */
+export function atSweepPoint(bench: BenchWorkload, value: number, byValue?: number): BenchWorkload {
   const where = `workload file ${bench.workload.path}`;
   const sweep = bench.sweep;
   if (sweep === null) throw new WorkloadError(`${where}: no sweep`);
-  const point = { ...bench, sweep: null };
-  switch (sweep.parameter) {
+  if ((sweep.by === null) !== (byValue === undefined)) throw new WorkloadError(`${where}: sweep: ${sweep.by === null ? 'one value per point' : `a value of ${sweep.by.parameter} is needed too`}`);
+  const point = withParameter({ ...bench, sweep: null }, sweep.parameter, value, where);
+  return sweep.by === null || byValue === undefined ? point : withParameter(point, sweep.by.parameter, byValue, where);
+}
+
+function withParameter(point: BenchWorkload, parameter: SweepParameter, value: number, where: string): BenchWorkload {
+  const bench = point;
+  switch (parameter) {
+    case 'load': {
+      const a = bench.load.arrivals;
+      if (a.kind !== 'poisson' && a.kind !== 'constant') throw new WorkloadError(`${where}: sweep.parameter: "load" needs poisson or constant load.arrivals, not "${a.kind}"`);
+      const capacity = deployedCapacityPerS(bench.instances);
+      if (capacity === null) {
+        throw new WorkloadError(`${where}: sweep.parameter: "load" is a fraction of the deployed instances' capacity, which needs backend "emulated" with a constant or lognormal instances.serviceTime; sweep "rate" instead`);
+      }
+      if (value > 2) throw new WorkloadError(`${where}: sweep.values: load = ${value} is a fraction of capacity (${capacity} q/s): give values such as 0.5 or 0.85 (at most 2)`);
+      return { ...point, load: { ...bench.load, arrivals: { kind: a.kind, rate: Math.round(value * capacity * 1000) / 1000 } } };
+    }
+    case 'factor': {
+      const s = bench.contention.slowdowns;
+      if (s === null) throw new WorkloadError(`${where}: sweep.parameter: "factor" (the slowdown factor) needs contention.slowdowns`);
+      if (value < 1) throw new WorkloadError(`${where}: sweep.values: factor = ${value} must be a slowdown factor >= 1`);
+      return { ...point, contention: { ...bench.contention, slowdowns: { ...s, factor: value } } };
+    }
     case 'rate': {
       const a = bench.load.arrivals;
       if (a.kind !== 'poisson' && a.kind !== 'constant') throw new WorkloadError(`${where}: sweep.parameter: "rate" needs poisson or constant load.arrivals, not "${a.kind}"`);

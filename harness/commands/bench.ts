@@ -11,17 +11,25 @@ import { createProgress } from '../progress.ts';
 import { SeededRandom } from '../seeded-random.ts';
 import { gitRevision, softwareVersions } from '../software-versions.ts';
 import { clusterCounts, systemInstances } from '../bench/system-instances.ts';
+import { warmUpCluster } from '../bench/cluster-warm-up.ts';
 import { SWEEP_RESULTS_SCHEMA, sweepResultsMarkdown, sweepResultsText, type SweepPointResult, type SweepResults } from '../../reports/sweep-report.ts';
 import { BENCH_RESULTS_SCHEMA, benchResultsMarkdown, benchResultsText, type BenchResults, type BenchSystemResult } from '../../reports/bench-report.ts';
 import { createSystem, type SystemName } from '../../systems/create-system.ts';
 import { createEncoder } from '../../systems/parm/create-encoder.ts';
-import { atSweepPoint, parseBenchWorkload, machineCount, type BenchWorkload } from '../../workloads/bench-workload.ts';
+import { atSweepPoint, deployedCapacityPerS, parseBenchWorkload, machineCount, sweepPoints, type BenchWorkload } from '../../workloads/bench-workload.ts';
 import { DatasetError } from '../../workloads/datasets/dataset-error.ts';
 import { loadDataset } from '../../workloads/datasets/load-dataset.ts';
-import { loadModelSet, type ModelSet } from '../../workloads/models/model-set.ts';
+import type { ModelSet } from '../../workloads/models/model-set.ts';
+import { loadBenchModelSet } from '../bench/generated-model-set.ts';
+import { connectRemoteBenchCluster, type RemoteBenchCluster } from '../bench/remote-bench-cluster.ts';
+import { readRemoteInstancesFile } from '../instances/remote-instances.ts';
+import { SYNTHETIC_SAMPLE_COUNT, syntheticInputs } from '../bench/synthetic-samples.ts';
 import { modelInputs } from '../../workloads/models/model-inputs.ts';
 import { loadWorkload, WorkloadError } from '../../workloads/workload-file.ts';
 import { compareGaps, measuredLatencies, type GapComparison } from '../../reports/gap-comparison.ts';
+import { writeRunReport } from '../../reports/run-report.ts';
+import { writeSweepReport } from '../../reports/sweep-run-report.ts';
+import { runSimulatedBenchSystem, SIM_ACCURACY_NOTE, unlabelledSamples } from '../sim/sim-bench.ts';
 
 export interface BenchCommandOptions {
   workload: string;
@@ -34,6 +42,10 @@ export interface BenchCommandOptions {
   seed?: number;
   backend?: string;
   dataDir?: string;
+  /** --backend remote: the endpoints file (parm-bench/remote-instances@1: OIP URL and model per instance and role). */
+  remote?: string;
+  /** Local instances: seconds each may take to start before the run fails (default: the cluster's, 60 s). */
+  startTimeoutS?: number;
   /** Run directory; default runs/bench-<workload>-<time>/. */
   out?: string;
 }
@@ -74,10 +86,18 @@ function withOverrides(bench: BenchWorkload, options: BenchCommandOptions): Benc
   }
   if (options.seed !== undefined) seed = options.seed;
   if (options.backend !== undefined) {
-    if (options.backend !== 'emulated' && options.backend !== 'real' && options.backend !== 'remote') {
-      throw new WorkloadError(`--backend: must be emulated, real or remote, got "${options.backend}"`);
+    if (options.backend !== 'emulated' && options.backend !== 'real' && options.backend !== 'remote' && options.backend !== 'sim') {
+      throw new WorkloadError(`--backend: must be emulated, real, remote or sim, got "${options.backend}"`);
     }
-    instances = { ...instances, backend: options.backend, serviceTime: options.backend === 'emulated' ? instances.serviceTime : null };
+    if (options.backend !== 'sim' && instances.empiricalServiceTime !== null) {
+      throw new WorkloadError(`--backend ${options.backend}: the workload's instances.serviceTime is "empirical" (a calibration file), which only the sim backend draws from; use --backend sim or a workload with a constant or lognormal service time`);
+    }
+    instances = {
+      ...instances,
+      backend: options.backend,
+      serviceTime: options.backend === 'emulated' || options.backend === 'sim' ? instances.serviceTime : null,
+      outputs: options.backend === 'emulated' ? instances.outputs : 'model',
+    };
   }
   if (options.systems !== undefined) {
     const names = options.systems.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
@@ -126,7 +146,8 @@ function compareWithParm(measured: readonly BenchSystemResult[], seed: number): 
     parmLatencies ??= measuredLatencies(parm.summary.records.path);
     const latencies = measuredLatencies(other.summary.records.path);
     if (parmLatencies.length === 0 || latencies.length === 0) continue;
-    out.push(compareGaps('parm', parmLatencies, other.system, latencies, { seed }));
+    // One schedule for every system: the same measured queries, paired by query id (unless a run was cut short).
+    out.push(compareGaps('parm', parmLatencies, other.system, latencies, { seed, paired: latencies.length === parmLatencies.length }));
   }
   return out;
 }
@@ -140,11 +161,16 @@ interface InterruptState {
 
 export async function benchCommand(options: BenchCommandOptions): Promise<BenchOutcome> {
   const bench = withOverrides(parseBenchWorkload(loadWorkload(options.workload)), options);
-  if (bench.instances.backend === 'remote') {
-    throw new WorkloadError('--backend remote: bench does not drive remote instances yet; use emulated (the default) or real. Remote OIP servers work with the systems API (harness/instances/remote-instances.ts).');
+  if (bench.instances.backend === 'remote' && options.remote === undefined) {
+    throw new WorkloadError('--backend remote: give --remote FILE, the OIP v2 endpoints per role ({"schema": "parm-bench/remote-instances@1", "instances": [{"role": "deployed", "url": "http://host:8000", "model": "NAME"}, ...]}; see README)');
   }
-  if (bench.sweep?.parameter === 'rate' && options.rate !== undefined) {
-    throw new WorkloadError(`--rate: the workload sweeps the rate (sweep.values ${bench.sweep.values.join(', ')}); drop --rate, or edit sweep.values in a copy of the workload file`);
+  if (options.remote !== undefined && bench.instances.backend !== 'remote') {
+    throw new WorkloadError(`--remote: applies to --backend remote only (the backend is "${bench.instances.backend}")`);
+  }
+  if (options.remote !== undefined) readRemoteInstancesFile(resolve(options.remote)); // a bad file fails before anything runs
+  const sweptRate = bench.sweep && [bench.sweep.parameter, bench.sweep.by?.parameter].find((p) => p === 'rate' || p === 'load');
+  if (sweptRate && options.rate !== undefined) {
+    throw new WorkloadError(`--rate: the workload sweeps the ${sweptRate === 'load' ? 'load (the rate as a fraction of capacity)' : 'rate'}; drop --rate, or edit the sweep in a copy of the workload file`);
   }
   const createdAt = new Date().toISOString();
   const stamp = createdAt.replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
@@ -166,6 +192,7 @@ export async function benchCommand(options: BenchCommandOptions): Promise<BenchO
     const sweep = bench.sweep;
     if (sweep === null) return await runBench(bench, runDir, createdAt, options, interrupt);
     const points: SweepPointResult[] = [];
+    const planned = sweepPoints(sweep);
     let last: BenchOutcome | undefined;
     const writeSweep = (): SweepResults => {
       const results: SweepResults = {
@@ -174,8 +201,10 @@ export async function benchCommand(options: BenchCommandOptions): Promise<BenchO
         createdAt,
         parameter: sweep.parameter,
         values: sweep.values,
+        by: sweep.by,
+        capacityPerS: deployedCapacityPerS(bench.instances),
         reason: sweep.reason,
-        partial: interrupt.reason !== null || points.length < sweep.values.length || points.some((p) => p.results.partial),
+        partial: interrupt.reason !== null || points.length < planned.length || points.some((p) => p.results.partial),
         points,
       };
       writeJsonAtomic(join(runDir, 'sweep.json'), results);
@@ -183,18 +212,23 @@ export async function benchCommand(options: BenchCommandOptions): Promise<BenchO
       return results;
     };
     try {
-      for (const value of sweep.values) {
+      for (const [i, point] of planned.entries()) {
         if (interrupt.reason !== null) break;
-        const dir = join(runDir, `${sweep.parameter}-${value}`);
-        process.stderr.write(`\n== sweep point ${sweep.parameter} = ${value} ==\n`);
-        last = await runBench(atSweepPoint(bench, value), dir, createdAt, options, interrupt);
-        points.push({ value, dir: relative(runDir, dir), results: last.results });
+        const dir = join(runDir, point.map((c) => `${c.parameter}-${c.value}`).join('-'));
+        const at = atSweepPoint(bench, point[0].value, point[1]?.value);
+        const arrivals = at.load.arrivals;
+        const rate = arrivals.kind === 'poisson' || arrivals.kind === 'constant' ? arrivals.rate : null;
+        process.stderr.write(`\n== sweep point ${i + 1}/${planned.length}: ${point.map((c) => `${c.parameter} = ${c.value}`).join(', ')}${rate !== null ? ` (${rate} q/s)` : ''} ==\n`);
+        last = await runBench(at, dir, createdAt, options, interrupt);
+        points.push({ value: point[0].value, coordinates: Object.fromEntries(point.map((c) => [c.parameter, c.value])), ratePerS: rate, dir: relative(runDir, dir), results: last.results });
         writeSweep();
       }
     } finally {
       const results = writeSweep();
       process.stdout.write(`\n${sweepResultsText(results)}\n\nwrote ${join(runDir, 'sweep.json')} and sweep.md\n`);
     }
+    await writeSweepReport(runDir);
+    process.stdout.write(`wrote ${join(runDir, 'report.html')}, report.md, charts/\n`);
     return { results: last!.results, runDir };
   } finally {
     process.off('SIGINT', onInterrupt);
@@ -205,24 +239,37 @@ export async function benchCommand(options: BenchCommandOptions): Promise<BenchO
 /** One run: every system of `bench` in turn, into `runDir`. */
 async function runBench(bench: BenchWorkload, runDir: string, createdAt: string, options: BenchCommandOptions, interrupt: InterruptState): Promise<BenchOutcome> {
   const { instances: inst, load } = bench;
-  const set = loadModelSet(bench.workload.models);
+  const models = loadBenchModelSet(bench.workload.models);
+  const set = models.set;
   const paths = modelPaths(set, bench);
+  // Local instances load the model files (generated ones are made now); remote ones serve their own.
+  if (inst.backend !== 'remote') models.ensureFiles([paths.deployed, ...(paths.parity ? [paths.parity] : []), ...(paths.backup ? [paths.backup] : [])], (line) => process.stderr.write(line));
   const seeds = deriveSeeds(bench.seed);
   const machines = machineCount(inst);
 
-  // Samples: the dataset's test split when it can be read; otherwise zeros, and accuracy n/a.
+  // Samples: the dataset's test split when it can be read; otherwise seeded synthetic inputs, and accuracy n/a.
+  // Random-weight (latency-only) models, or instances answering zeros: samples without labels, accuracy n/a.
   const sampleLength = set.sampleShape[0] * set.sampleShape[1] * set.sampleShape[2];
+  const noAccuracy = models.latencyOnly ?? (inst.outputs === 'none' ? 'instances.outputs is "none": the instances answer zeros of the output shape, latency only' : null);
   let samples: SampleSource;
   let accuracyNote: string;
   try {
     const test = await loadDataset(set.dataset, 'test', { dataDir: options.dataDir });
-    samples = sampleSource(modelInputs(set, test), test.labels, test.count, sampleLength, seeds.samples);
-    accuracyNote = `answers compared with the labels of the ${set.dataset} test split (samples drawn with seed ${seeds.samples})`;
+    samples = sampleSource(modelInputs(set, test), noAccuracy === null ? test.labels : null, test.count, sampleLength, seeds.samples);
+    accuracyNote =
+      noAccuracy === null
+        ? `answers compared with the labels of the ${set.dataset} test split (samples drawn with seed ${seeds.samples})`
+        : `not measured: ${noAccuracy}. Inputs are the ${set.dataset} test split (drawn with seed ${seeds.samples}).`;
   } catch (error) {
     if (!(error instanceof DatasetError)) throw error;
-    const zeros = new Float32Array(sampleLength);
-    samples = () => ({ input: zeros });
-    accuracyNote = `the ${set.dataset} test split could not be read, so queries carry blank inputs and no labels: ${error.message.split('\n')[0]}`;
+    samples = sampleSource(syntheticInputs(SYNTHETIC_SAMPLE_COUNT, sampleLength, seeds.samples), null, SYNTHETIC_SAMPLE_COUNT, sampleLength, seeds.samples);
+    accuracyNote =
+      `${noAccuracy === null ? '' : `not measured: ${noAccuracy}; and `}the ${set.dataset} test split could not be read, so queries carry ${SYNTHETIC_SAMPLE_COUNT} seeded synthetic ` +
+      `${set.sampleShape.join('x')} inputs (uniform in [0, 1), seed ${seeds.samples}) and no labels: ${error.message.split('\n')[0]}`;
+  }
+  if (inst.backend === 'sim') {
+    samples = unlabelledSamples(samples);
+    accuracyNote = SIM_ACCURACY_NOTE;
   }
   const neighbourInput = samples(0).input;
 
@@ -230,7 +277,10 @@ async function runBench(bench: BenchWorkload, runDir: string, createdAt: string,
   const schedule: ContentionSchedule = generateContentionSchedule(bench.contention, { seed: seeds.contention, machines, horizonMs });
   const counts = clusterCounts(bench.systems, inst.n, inst.k);
   const groups: LocalInstanceGroup[] = [];
-  const serviceTime = inst.backend === 'emulated' && inst.serviceTime ? { serviceTime: inst.serviceTime } : {};
+  const serviceTime = {
+    ...(inst.backend === 'emulated' && inst.serviceTime ? { serviceTime: inst.serviceTime } : {}),
+    ...(inst.backend === 'emulated' && inst.outputs === 'none' ? { outputs: inst.outputs } : {}),
+  };
   groups.push({ role: 'deployed', modelPath: paths.deployed, count: counts.deployed, ...serviceTime });
   if (counts.parity > 0 && paths.parity) groups.push({ role: 'parity', modelPath: paths.parity, count: counts.parity, ...serviceTime });
   if (counts.backup > 0 && paths.backup) groups.push({ role: 'backup', modelPath: paths.backup, count: counts.backup, ...serviceTime });
@@ -242,7 +292,7 @@ async function runBench(bench: BenchWorkload, runDir: string, createdAt: string,
     command: { systems: options.systems ?? null, rate: options.rate ?? null, duration: options.duration ?? null, seed: options.seed ?? null, backend: options.backend ?? null },
     seeds,
     resolved: { load: bench.load, instances: bench.instances, systems: bench.systems, contention: bench.contention, machines },
-    cluster: { counts, groups },
+    cluster: inst.backend === 'remote' ? { counts, remote: options.remote ? resolve(options.remote) : null } : { counts, groups },
     accuracyNote,
     git: gitRevision(),
     software: softwareVersions(),
@@ -254,7 +304,7 @@ async function runBench(bench: BenchWorkload, runDir: string, createdAt: string,
   const clock = new RealClock();
   const measured: BenchSystemResult[] = [];
   const comparisons: GapComparison[] = [];
-  let cluster: LocalInstanceCluster | undefined;
+  let cluster: LocalInstanceCluster | RemoteBenchCluster | undefined;
 
   const writeResults = (): BenchResults => {
     const results: BenchResults = {
@@ -273,19 +323,49 @@ async function runBench(bench: BenchWorkload, runDir: string, createdAt: string,
     return results;
   };
 
+  let freshCluster = false;
   try {
     for (const name of bench.systems) {
       if (interrupt.reason !== null) break;
+      if (inst.backend === 'sim') {
+        const shared = { bench, runDir, sampleShape: set.sampleShape, classes: set.classes, samples, neighbourInput, schedule, seeds, machines, interrupt };
+        measured.push(await runSimulatedBenchSystem({ name, ...shared }));
+        writeResults();
+        continue;
+      }
       // A crash in the previous system's schedule leaves a dead instance: start afresh.
       if (cluster && cluster.ids.some((id) => cluster!.hasExited(id))) {
         await cluster.stop();
         cluster = undefined;
       }
+      if (!cluster && inst.backend === 'remote') {
+        cluster = await connectRemoteBenchCluster(resolve(options.remote!), counts, sampleLength);
+        freshCluster = true;
+        const controlled = cluster.endpoints.filter((e) => e.control).length;
+        process.stderr.write(`connected to ${cluster.endpoints.length} remote instances (${controlled} with parm-bench's slowdown control)\n`);
+        writeJsonAtomic(join(runDir, 'remote-endpoints.json'), cluster.endpoints);
+      }
       if (!cluster) {
         process.stderr.write(`starting ${counts.deployed + counts.parity + counts.backup} ${inst.backend} instances\n`);
-        cluster = await startLocalInstances({ mode: inst.backend === 'real' ? 'real' : 'emulated', groups, seed: seeds.instances });
+        cluster = await startLocalInstances({ mode: inst.backend === 'real' ? 'real' : 'emulated', groups, seed: seeds.instances, ...(options.startTimeoutS !== undefined ? { startTimeoutMs: options.startTimeoutS * 1000 } : {}) });
+        freshCluster = true;
       }
       if (interrupt.reason !== null) break;
+      if (freshCluster && load.warmupMs > 0) {
+        // A new cluster is warmed over all its instances first, so that no system pays for its first seconds.
+        freshCluster = false;
+        const warmUp = await warmUpCluster({
+          clock,
+          cluster,
+          arrivals: createArrivalProcess(load.arrivals, { seed: (seeds.arrivals ^ 0x5a5a5a5a) >>> 0, baseDir: resolve(bench.workload.path, '..'), source: 'load.arrivals' }),
+          samples,
+          classes: set.classes,
+          durationMs: load.warmupMs,
+          onDriver: (d) => (interrupt.driver = d),
+        });
+        process.stderr.write(`cluster warm-up: ${warmUp.queries} unmeasured queries over ${(warmUp.durationMs / 1000).toFixed(1)} s on all instances\n`);
+        if (interrupt.reason !== null) break;
+      }
       measured.push(await runSystem(name, cluster));
       writeResults();
     }
@@ -304,12 +384,19 @@ async function runBench(bench: BenchWorkload, runDir: string, createdAt: string,
     }
     const results = writeResults();
     process.stdout.write(`\n${benchResultsText(results)}\n\nwrote ${join(runDir, 'results.json')}, results.md, settings.json, contention-schedule.json\n`);
+    // A run ended by an error still gets the report of what it measured; a report failure must not hide the run's error.
+    if (interrupt.count === 0 && interrupt.reason?.startsWith('error:')) {
+      await writeRunReport(runDir, { recordedBy: 'bench' }).catch((e: Error) => process.stderr.write(`the run report could not be written: ${e.message}\n`));
+    }
   }
   const results = writeResults();
+  // The run report (manifest, statistics, CSV, charts, report.md/html) from what was just written.
+  await writeRunReport(runDir, { recordedBy: 'bench' });
+  process.stdout.write(`wrote ${join(runDir, 'report.html')}, report.md, manifest.json, statistics.json, summary.csv, paths.csv, ratios.csv, charts/\n`);
   if (interrupt.reason !== null) process.exitCode = 130;
   return { results, runDir };
 
-  async function runSystem(name: SystemName, c: LocalInstanceCluster): Promise<BenchSystemResult> {
+  async function runSystem(name: SystemName, c: LocalInstanceCluster | RemoteBenchCluster): Promise<BenchSystemResult> {
     const share = systemInstances(name, c.instances, inst.n, inst.k, machines);
     const systemDir = join(runDir, name);
     const recordsPath = join(systemDir, 'records.ndjson');
@@ -347,7 +434,9 @@ async function runBench(bench: BenchWorkload, runDir: string, createdAt: string,
       playback = await player.stop();
       await target.close();
       progress.stop();
-      writeJsonAtomic(join(systemDir, 'summary.json'), { ...summary, contention: playback, neighbour: target.neighbourStats() });
+      const unsupported = target.unsupportedSkips();
+      for (const [why, n] of Object.entries(unsupported)) process.stderr.write(`${name}: ${n} contention actions skipped: ${why}\n`);
+      writeJsonAtomic(join(systemDir, 'summary.json'), { ...summary, contention: playback, contentionSkipped: unsupported, neighbour: target.neighbourStats() });
       const records = summary.records ? relative(runDir, summary.records.path) : `${name}/records.ndjson`;
       return { system: name, summary, contention: playback, neighbour: target.neighbourStats(), files: { summary: `${name}/summary.json`, records } };
     } finally {
