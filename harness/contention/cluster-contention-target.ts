@@ -2,7 +2,8 @@ import type { Clock } from '../clock.ts';
 import type { Instance } from '../../systems/instance.ts';
 import type { ContentionTarget } from './contention-target.ts';
 import { CpuHog } from './cpu-hog.ts';
-import { NeighbourStream, type NeighbourStreamStats } from './neighbour-stream.ts';
+import type { NeighbourStreamStats } from './neighbour-stream.ts';
+import { NeighbourStreams } from './neighbour-streams.ts';
 
 /** What the target needs of a cluster (local instances; remote ones, with what they cannot do). */
 export interface ContentionCluster {
@@ -21,17 +22,18 @@ export interface ContentionCluster {
  * measured (undefined: the system has none there, and the event does not touch it).
  */
 export class ClusterContentionTarget implements ContentionTarget {
-  private readonly streams = new Map<number, NeighbourStream>();
-  private readonly finishedStreams: NeighbourStreamStats[] = [];
+  private readonly neighbours: NeighbourStreams;
   private readonly hog = new CpuHog();
   private readonly skips = new Map<string, number>();
 
   constructor(
-    private readonly clock: Clock,
+    clock: Clock,
     private readonly cluster: ContentionCluster,
     private readonly machines: readonly (Instance | undefined)[],
-    private readonly neighbourInput: Float32Array,
-  ) {}
+    neighbourInput: Float32Array,
+  ) {
+    this.neighbours = new NeighbourStreams(clock, machines, neighbourInput);
+  }
 
   async setSlowdown(machine: number, factor: number): Promise<boolean> {
     const instance = this.machines[machine];
@@ -61,21 +63,11 @@ export class ClusterContentionTarget implements ContentionTarget {
   }
 
   startNeighbour(machine: number, rate: number, seed: number): boolean {
-    const instance = this.machines[machine];
-    if (instance === undefined || this.streams.has(machine)) return false;
-    const stream = new NeighbourStream(this.clock, instance, rate, seed, this.neighbourInput);
-    this.streams.set(machine, stream);
-    stream.start();
-    return true;
+    return this.neighbours.start(machine, rate, seed);
   }
 
   stopNeighbour(machine: number): boolean {
-    const stream = this.streams.get(machine);
-    if (!stream) return false;
-    stream.stop();
-    this.streams.delete(machine);
-    this.finishedStreams.push(stream.stats());
-    return true;
+    return this.neighbours.stop(machine);
   }
 
   startCpuHog(processes: number): void {
@@ -88,19 +80,13 @@ export class ClusterContentionTarget implements ContentionTarget {
 
   /** Stops anything still running (neighbour streams, CPU hog). */
   async close(): Promise<void> {
-    for (const machine of [...this.streams.keys()]) this.stopNeighbour(machine);
+    this.neighbours.stopAll();
     await this.hog.stop();
   }
 
   /** Neighbour queries sent and answered, summed over streams. */
   neighbourStats(): NeighbourStreamStats {
-    const all = [...this.finishedStreams, ...[...this.streams.values()].map((s) => s.stats())];
-    return all.reduce((a, s) => ({ sent: a.sent + s.sent, answered: a.answered + s.answered, failed: a.failed + s.failed, skipped: a.skipped + s.skipped }), {
-      sent: 0,
-      answered: 0,
-      failed: 0,
-      skipped: 0,
-    });
+    return this.neighbours.stats();
   }
 
   /** Actions skipped because the cluster cannot apply them, by reason (the player counts them as skipped). */

@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.ts';
 import type { ContentionTarget } from '../contention/contention-target.ts';
-import { NeighbourStream, type NeighbourStreamStats } from '../contention/neighbour-stream.ts';
+import type { NeighbourStreamStats } from '../contention/neighbour-stream.ts';
+import { NeighbourStreams } from '../contention/neighbour-streams.ts';
 import type { Instance } from '../../systems/instance.ts';
 import type { SimulatedCluster } from './simulated-cluster.ts';
 
@@ -13,16 +14,17 @@ import type { SimulatedCluster } from './simulated-cluster.ts';
  * `machines[m]` is the system's instance on machine m (undefined: none, the event is skipped).
  */
 export class SimContentionTarget implements ContentionTarget {
-  private readonly streams = new Map<number, NeighbourStream>();
-  private readonly finishedStreams: NeighbourStreamStats[] = [];
+  private readonly neighbours: NeighbourStreams;
   private cpuHogEventsSkipped = 0;
 
   constructor(
-    private readonly clock: Clock,
+    clock: Clock,
     private readonly cluster: SimulatedCluster,
     private readonly machines: readonly (Instance | undefined)[],
-    private readonly neighbourInput: Float32Array,
-  ) {}
+    neighbourInput: Float32Array,
+  ) {
+    this.neighbours = new NeighbourStreams(clock, machines, neighbourInput);
+  }
 
   setSlowdown(machine: number, factor: number): boolean {
     const i = this.live(machine);
@@ -53,21 +55,11 @@ export class SimContentionTarget implements ContentionTarget {
   }
 
   startNeighbour(machine: number, rate: number, seed: number): boolean {
-    const instance = this.machines[machine];
-    if (instance === undefined || this.streams.has(machine)) return false;
-    const stream = new NeighbourStream(this.clock, instance, rate, seed, this.neighbourInput);
-    this.streams.set(machine, stream);
-    stream.start();
-    return true;
+    return this.neighbours.start(machine, rate, seed);
   }
 
   stopNeighbour(machine: number): boolean {
-    const stream = this.streams.get(machine);
-    if (!stream) return false;
-    stream.stop();
-    this.streams.delete(machine);
-    this.finishedStreams.push(stream.stats());
-    return true;
+    return this.neighbours.stop(machine);
   }
 
   /** Skipped: a simulation has no processes to compete with for this computer's CPU. */
@@ -87,17 +79,11 @@ export class SimContentionTarget implements ContentionTarget {
   }
 
   close(): void {
-    for (const machine of [...this.streams.keys()]) this.stopNeighbour(machine);
+    this.neighbours.stopAll();
   }
 
   neighbourStats(): NeighbourStreamStats {
-    const all = [...this.finishedStreams, ...[...this.streams.values()].map((s) => s.stats())];
-    return all.reduce((a, s) => ({ sent: a.sent + s.sent, answered: a.answered + s.answered, failed: a.failed + s.failed, skipped: a.skipped + s.skipped }), {
-      sent: 0,
-      answered: 0,
-      failed: 0,
-      skipped: 0,
-    });
+    return this.neighbours.stats();
   }
 
   private live(machine: number) {
