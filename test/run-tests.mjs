@@ -34,15 +34,19 @@ const result = spawnSync(
   { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 },
 );
 process.stdout.write(result.stdout ?? '');
+// No process.exit() from here on: into a pipe (`npm test | tee`), a large output may still be
+// queued, and exiting would cut it, summary line included. Setting the exit code lets it drain.
 if (result.error) {
   console.error(`run-tests: could not start node: ${result.error.message}`);
-  process.exit(1);
+  process.exitCode = 1;
+} else {
+  const passed = Number(/^ℹ pass (\d+)/m.exec(result.stdout ?? '')?.[1] ?? 0);
+  const failed = Number(/^ℹ fail (\d+)/m.exec(result.stdout ?? '')?.[1] ?? 0);
+  console.log(`${passed} passed, ${failed} failed`);
+  if (passed + failed === 0) {
+    console.error('run-tests: zero tests ran: failing the run');
+    process.exitCode = 1;
+  } else {
+    process.exitCode = result.status ?? 1;
+  }
 }
-const passed = Number(/^ℹ pass (\d+)/m.exec(result.stdout ?? '')?.[1] ?? 0);
-const failed = Number(/^ℹ fail (\d+)/m.exec(result.stdout ?? '')?.[1] ?? 0);
-console.log(`${passed} passed, ${failed} failed`);
-if (passed + failed === 0) {
-  console.error('run-tests: zero tests ran: failing the run');
-  process.exit(1);
-}
-process.exit(result.status ?? 1);
