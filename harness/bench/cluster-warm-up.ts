@@ -7,18 +7,30 @@ import { EqualResourcesSystem } from '../../systems/baseline/equal-resources-sys
 export interface ClusterWarmUpOptions {
   readonly clock: Clock;
   readonly cluster: InstanceCluster;
-  readonly arrivals: ArrivalProcess;
+  /** The arrivals of warm-up window w (0, 1, ...). */
+  readonly arrivals: (window: number) => ArrivalProcess;
   readonly samples: SampleSource;
   readonly classes: number;
-  readonly durationMs: number;
+  /** Length of one warm-up window. */
+  readonly windowMs: number;
+  /** Windows to run at most, waiting for the machine to settle. */
+  readonly maxWindows: number;
+  /** The machine has settled when a window's send-lag p99 is at most this (the runs' validity bound). */
+  readonly settledLagP99Ms: number;
+  /** Called after each window. */
+  readonly onWindow?: (window: number, lagP99Ms: number) => void;
   /** Called with the driver while it runs, so that Ctrl-C can stop it. */
   readonly onDriver?: (driver: LoadDriver | undefined) => void;
 }
 
 export interface ClusterWarmUpResult {
+  readonly windows: number;
   readonly durationMs: number;
   readonly queries: number;
-  readonly answered: number;
+  /** Send-lag p99 of the last window, ms. */
+  readonly lastLagP99Ms: number;
+  /** Whether the last window's lag was within settledLagP99Ms. */
+  readonly settled: boolean;
 }
 
 /**
@@ -28,31 +40,43 @@ export interface ClusterWarmUpResult {
  * collected): measured here, the first of two systems on a new cluster had a send-lag p99 three
  * times the second's and a wider tail whichever system went first. Each system's own warm-up still
  * follows. Every instance takes a share of the queries (one shared queue over all of them); no
- * contention is applied and nothing is recorded.
+ * contention is applied and nothing is recorded. It runs in windows until one has a send-lag p99
+ * within the validity bound (the machine has settled: e.g. disk write-back after an install made
+ * the first 25-40 s of a run late) or the maximum number of windows has run.
  */
 export async function warmUpCluster(options: ClusterWarmUpOptions): Promise<ClusterWarmUpResult> {
   const { cluster } = options;
   const all = [...cluster.instances.deployed, ...cluster.instances.parity, ...cluster.instances.backup];
-  const driver = new LoadDriver({
-    clock: options.clock,
-    arrivals: options.arrivals,
-    samples: options.samples,
-    warmup: { queries: 0 },
-    durationMs: options.durationMs,
-    drainTimeoutMs: 10_000,
-  });
-  const system = new EqualResourcesSystem({
-    clock: options.clock,
-    instances: { deployed: all, parity: [], backup: [] },
-    classes: options.classes,
-    events: driver.events,
-  });
-  options.onDriver?.(driver);
-  try {
-    const summary = await driver.run(system);
-    return { durationMs: options.durationMs, queries: summary.queries.submitted, answered: summary.queries.answered };
-  } finally {
-    options.onDriver?.(undefined);
-    system.close();
+  let queries = 0;
+  let lastLagP99Ms = Infinity;
+  let windows = 0;
+  while (windows < options.maxWindows) {
+    const driver = new LoadDriver({
+      clock: options.clock,
+      arrivals: options.arrivals(windows),
+      samples: options.samples,
+      warmup: { queries: 0 },
+      durationMs: options.windowMs,
+      drainTimeoutMs: 10_000,
+    });
+    const system = new EqualResourcesSystem({
+      clock: options.clock,
+      instances: { deployed: all, parity: [], backup: [] },
+      classes: options.classes,
+      events: driver.events,
+    });
+    options.onDriver?.(driver);
+    try {
+      const summary = await driver.run(system);
+      windows++;
+      queries += summary.queries.submitted;
+      lastLagP99Ms = summary.lag.p99Us / 1000;
+      options.onWindow?.(windows, lastLagP99Ms);
+      if (summary.partial || lastLagP99Ms <= options.settledLagP99Ms) break;
+    } finally {
+      options.onDriver?.(undefined);
+      system.close();
+    }
   }
+  return { windows, durationMs: windows * options.windowMs, queries, lastLagP99Ms, settled: lastLagP99Ms <= options.settledLagP99Ms };
 }
