@@ -83,16 +83,20 @@ export class VirtualClock implements Clock {
         this.halted = false;
         return false;
       }
-      const timer = this.pop();
-      const fn = timer.fn;
-      if (fn === null) continue;
-      timer.fn = null;
-      this.live--;
-      this.current = timer.due;
-      this.executed++;
-      budget--;
-      fn();
+      if (this.fire(this.pop())) budget--;
     }
+    return true;
+  }
+
+  /** Runs a popped timer at its due time; false when it had been cleared. */
+  private fire(timer: VirtualTimer): boolean {
+    const fn = timer.fn;
+    if (fn === null) return false;
+    timer.fn = null;
+    this.live--;
+    this.current = timer.due;
+    this.executed++;
+    fn();
     return true;
   }
 
@@ -101,14 +105,7 @@ export class VirtualClock implements Clock {
     const heap = this.heap;
     this.halted = false;
     while (heap.length > 0 && heap[0].due <= timeMs && !this.halted) {
-      const timer = this.pop();
-      const fn = timer.fn;
-      if (fn === null) continue;
-      timer.fn = null;
-      this.live--;
-      this.current = timer.due;
-      this.executed++;
-      fn();
+      this.fire(this.pop());
     }
     if (this.halted) {
       this.halted = false;
