@@ -3,7 +3,9 @@
  * N = 100 deployed instances (+ 50 parity), Poisson load at 70% of the deployed instances'
  * capacity, shuffle-like slowdown episodes scaled from fashion-contention (4 per 18 machines).
  * The same system, driver and contention code as a live run, on the virtual clock. Runs once with
- * per-query records (NDJSON, as `bench --backend sim` writes them) and once without; prints both.
+ * per-query records (NDJSON, as `bench --backend sim` writes them) and once without; prints both,
+ * with the process's CPU time per query (steadier than wall time on a shared machine: it includes
+ * garbage collection on other threads, not time the machine gave to other processes).
  * Goal: at least 1,000,000 simulated queries per wall second.
  *
  * Run: node --import tsx benchmarks/sim-speed.ts [--seconds 300] [--n 100] [--k 2] [--load 0.7] [--rounds 2] [--system parm]
@@ -54,8 +56,9 @@ const input = new Float32Array(784);
 const sample = { input };
 const dir = mkdtempSync(join(tmpdir(), 'parm-bench-sim-speed-'));
 
-async function once(records: boolean): Promise<{ queries: number; wallS: number; events: number }> {
+async function once(records: boolean): Promise<{ queries: number; wallS: number; cpuS: number; events: number }> {
   const started = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
   const run = await simulateSystem({
     system: system as never,
     n,
@@ -75,7 +78,8 @@ async function once(records: boolean): Promise<{ queries: number; wallS: number;
     ...(records ? { recordsPath: join(dir, 'records.ndjson') } : {}),
   });
   const wallS = Number(process.hrtime.bigint() - started) / 1e9;
-  return { queries: run.summary.queries.submitted, wallS, events: run.sim.events };
+  const used = process.cpuUsage(cpu);
+  return { queries: run.summary.queries.submitted, wallS, cpuS: (used.user + used.system) / 1e6, events: run.sim.events };
 }
 
 try {
@@ -91,10 +95,11 @@ try {
         m.events.toLocaleString('en-US'),
         m.wallS.toFixed(2),
         Math.round(m.queries / m.wallS).toLocaleString('en-US'),
+        ((m.cpuS * 1e6) / m.queries).toFixed(2),
       ]);
     }
   }
-  process.stdout.write(`${textTable(['per-query records', 'round', 'queries', 'events', 'wall s', 'simulated queries / wall s'], rows)}\n`);
+  process.stdout.write(`${textTable(['per-query records', 'round', 'queries', 'events', 'wall s', 'simulated queries / wall s', 'CPU µs / query'], rows)}\n`);
   process.stdout.write('goal: 1,000,000 simulated queries per wall second (ParM, k = 2, 100 deployed instances)\n');
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -34,6 +34,12 @@ export interface Instance {
   readonly inputSize: number;
   readonly outputSize: number;
   /**
+   * False when the instance never looks at input values, only at how many there are (a simulated
+   * instance runs no model). A system may then send any values of the right length, e.g. skip
+   * encoding a ParM parity query, which is pure waste of wall time in a simulation. Absent: true.
+   */
+  readonly readsInputValues?: boolean;
+  /**
    * Runs the model on `batch` samples (`input` holds batch x inputSize values) and calls `done`
    * exactly once, later (never synchronously), unless cancelled first. Systems send an instance
    * one inference at a time (a GPU serving batch 1) and queue the rest themselves.

@@ -144,8 +144,13 @@ export class PullQueue<R extends QueuedRequest> {
 
   private insert(request: R, front: boolean): void {
     if (this.closed) return;
-    if (this.nodes.has(request) || this.running.has(request)) {
+    if (this.running.has(request) || (this.head !== undefined && this.nodes.has(request))) {
       throw new Error(`${this.name} queue: the same request was added twice`);
+    }
+    // Nothing waiting and an instance idle: the request starts at once, without a queue node.
+    if (this.head === undefined && this.idle.length > 0) {
+      this.start(this.idle.shift()!, request);
+      return;
     }
     const node: Node<R> = { value: request, prev: undefined, next: undefined };
     if (!this.head || !this.tail) {

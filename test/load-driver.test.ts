@@ -10,6 +10,8 @@ import { LoadDriver, type LoadDriverOptions, type SampleSource } from '../harnes
 import type { LoadProgress, LoadRunSummary } from '../harness/load/load-run-summary.ts';
 import { PoissonArrivals } from '../harness/load/poisson-arrivals.ts';
 import { partialPathOf } from '../harness/load/query-record-file.ts';
+import { millisText, QueryRecordLines } from '../harness/load/query-record-line.ts';
+import { SeededRandom } from '../harness/seeded-random.ts';
 import { StepArrivals } from '../harness/load/step-arrivals.ts';
 import { createSystem } from '../systems/create-system.ts';
 import type { ServiceScript } from './fixtures/scripted-instances.ts';
@@ -396,4 +398,28 @@ test('driver: options are checked, naming the option and what it needs', () => {
   assert.throws(() => new LoadDriver({ ...base, queries: 5, warmup: { ms: 1, queries: 2 } as never }), /warmup must be \{"ms"/);
   assert.throws(() => new LoadDriver({ ...base, queries: 5, scheduling: 'precise' }), /scheduling "precise" needs a RealClock/);
   assert.throws(() => new LoadDriver({ ...base, queries: 5, claimedPercentile: 100 }), /claimedPercentile must be between 0 and 100/);
+});
+
+test('records: a record line is exactly the JSON.stringify text of the record, strings escaped, non-finite numbers null', () => {
+  const lines = new QueryRecordLines();
+  const answers = [
+    { id: 0, warmup: true, scheduledMs: 1.5, submittedMs: 1.502, answeredMs: 22.25, latencyUs: 20750, fromSubmitUs: 20748, path: 'original', instance: 'deployed-3', prediction: 7, label: 7, correct: true },
+    { id: 12, warmup: false, scheduledMs: 0, submittedMs: -0, answeredMs: 1e21, latencyUs: NaN, fromSubmitUs: Infinity, path: 'reconstruction', instance: 'a "quoted"\\ id\n\u2028', prediction: -1, label: null, correct: null },
+    { id: 13, warmup: false, scheduledMs: 3, submittedMs: 3, answeredMs: 4, latencyUs: 1000, fromSubmitUs: 1000, path: 'default', instance: null, prediction: 0, label: 2, correct: false },
+  ];
+  for (const a of answers) {
+    const { id, warmup, ...rest } = a;
+    assert.equal(lines.answer(a), JSON.stringify({ id, warmup, outcome: 'answer', ...rest }));
+  }
+  const loss = { id: 5, warmup: false, scheduledMs: 2.125, submittedMs: 2.2, lostMs: 10_000.001, reason: 'parm: no "deployed" instance\tleft', label: null };
+  const { id, warmup, ...rest } = loss;
+  assert.equal(lines.loss(loss), JSON.stringify({ id, warmup, outcome: 'lost', ...rest }));
+  assert.equal(lines.loss({ ...loss, label: 4 }), JSON.stringify({ id, warmup, outcome: 'lost', ...rest, label: 4 }));
+});
+
+test('records: ms values with 3 decimals are written as JSON.stringify writes them', () => {
+  const random = new SeededRandom(9);
+  const values = [0, -0, 0.001, 0.01, 0.1, 0.5, 1, 1.05, 12.345, 100.1, 999.999, 1000, -0.25, -12.03, 3_600_000.001, 1e12 + 0.5, 1e15, 1e21, 0.0001, 1 / 3, NaN, Infinity];
+  for (let i = 0; i < 20_000; i++) values.push(Math.round((random.next() - 0.2) * 10 ** (1 + random.nextInt(9)) * 1000) / 1000);
+  for (const x of values) assert.equal(millisText(x), JSON.stringify(x), `${x}`);
 });

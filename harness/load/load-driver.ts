@@ -6,6 +6,7 @@ import { EventLoopDelayMonitor } from './event-loop-delay.ts';
 import { LatencyHistogram, PERCENTILE_DEFINITION } from './latency-histogram.ts';
 import { LOAD_RUN_SCHEMA, type LoadProgress, type LoadRunSummary, type PathFigures } from './load-run-summary.ts';
 import { NdjsonRecordFile } from './query-record-file.ts';
+import { QueryRecordLines } from './query-record-line.ts';
 import { checkSampleSize, judgeRun } from './run-validity.ts';
 import { ClockSendTimer, PRECISE_SEND_DEFAULTS, PreciseSendTimer, type PreciseSendTimerOptions, type SendTimer } from './send-timer.ts';
 
@@ -106,6 +107,9 @@ export class LoadDriver {
   private system: ServingSystem | undefined;
   private iterator: Iterator<number, undefined> | undefined;
   private records: NdjsonRecordFile | undefined;
+  private readonly recordLines = new QueryRecordLines();
+  /** sendDue bound once (the send timer is woken once per query). */
+  private readonly sendDueNow = (): void => this.sendDue();
   private runStart = 0;
   private startedAt = '';
   private next: number | undefined;
@@ -257,7 +261,7 @@ export class LoadDriver {
       this.beginDrain();
       return;
     }
-    this.sendTimer.wakeAt(this.runStart + this.next, () => this.sendDue());
+    this.sendTimer.wakeAt(this.runStart + this.next, this.sendDueNow);
   }
 
   /** Sends every query now due (at most MAX_SENDS_PER_TURN, then yields), then waits for the next. */
@@ -266,7 +270,7 @@ export class LoadDriver {
       let sent = 0;
       while (this.phase === 'sending' && this.next !== undefined && this.runStart + this.next <= this.clock.now()) {
         if (sent === MAX_SENDS_PER_TURN) {
-          this.sendTimer.wakeSoon(() => this.sendDue());
+          this.sendTimer.wakeSoon(this.sendDueNow);
           return;
         }
         this.send(this.next, this.nextWarmup);
@@ -347,10 +351,9 @@ export class LoadDriver {
         if (a.correct) p.correct++;
       }
     }
-    this.records?.write({
+    this.records?.writeLine(this.recordLines.answer({
       id: a.queryId,
       warmup: q.warmup,
-      outcome: 'answer',
       scheduledMs: ms3(q.scheduled),
       submittedMs: ms3(q.submitted),
       answeredMs: ms3(answered),
@@ -361,7 +364,7 @@ export class LoadDriver {
       prediction: a.prediction,
       label: q.label ?? null,
       correct: a.correct ?? null,
-    });
+    }));
     if (this.phase === 'draining' && this.open.size === 0) this.finish();
   }
 
@@ -385,16 +388,15 @@ export class LoadDriver {
       this.measuredLost++;
       if (this.latencyBoundMs !== undefined) this.overBound++;
     }
-    this.records?.write({
+    this.records?.writeLine(this.recordLines.loss({
       id,
       warmup: q.warmup,
-      outcome: 'lost',
       scheduledMs: ms3(q.scheduled),
       submittedMs: ms3(q.submitted),
       lostMs: ms3(lostAt),
       reason,
       label: q.label ?? null,
-    });
+    }));
   }
 
   private pathCounters(path: AnswerPath): PathCounters {

@@ -38,8 +38,13 @@ export class NdjsonRecordFile {
   }
 
   write(record: object): void {
+    this.writeLine(JSON.stringify(record));
+  }
+
+  /** Writes one line that is already JSON text (no newline in it). */
+  writeLine(json: string): void {
     if (this.fd === undefined) throw new Error(`${this.path}: a record was written after the file was finished`);
-    this.buffer += JSON.stringify(record) + '\n';
+    this.buffer += json + '\n';
     this.lines++;
     if (this.buffer.length >= FLUSH_BYTES) this.flush();
   }

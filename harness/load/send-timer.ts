@@ -15,15 +15,21 @@ export interface SendTimer {
 /** Wakes through the clock's own timers: exact under a ManualClock or a simulator's virtual clock. */
 export class ClockSendTimer implements SendTimer {
   private handle: TimerHandle | undefined;
+  private fn: (() => void) | undefined;
+  /** One callback for every wake (no closure per send: a simulation wakes once per query). */
+  private readonly fire = (): void => {
+    const fn = this.fn;
+    this.handle = undefined;
+    this.fn = undefined;
+    fn?.();
+  };
 
   constructor(private readonly clock: Clock) {}
 
   wakeAt(atMs: number, fn: () => void): void {
     this.cancel();
-    this.handle = this.clock.setTimer(atMs - this.clock.now(), () => {
-      this.handle = undefined;
-      fn();
-    });
+    this.fn = fn;
+    this.handle = this.clock.setTimer(atMs - this.clock.now(), this.fire);
   }
 
   wakeSoon(fn: () => void): void {
@@ -33,6 +39,7 @@ export class ClockSendTimer implements SendTimer {
   cancel(): void {
     if (this.handle) this.clock.clearTimer(this.handle);
     this.handle = undefined;
+    this.fn = undefined;
   }
 }
 

@@ -56,6 +56,8 @@ class SimJob implements InferenceHandle {
  * latency only, not accuracy. Callbacks are never called synchronously from infer().
  */
 export class SimulatedInstance implements Instance {
+  /** Only the input's length is checked: there is no model to read the values. */
+  readonly readsInputValues = false;
   private readonly queue: (SimJob | undefined)[] = [];
   private head = 0;
   private waiting = 0;
@@ -72,6 +74,7 @@ export class SimulatedInstance implements Instance {
   private failedByCrash = 0;
   private busyMs = 0;
   private readonly complete = (): void => this.onComplete();
+  private readonly zeroOutputs: (Float32Array | undefined)[] = [];
 
   constructor(
     private readonly clock: Clock,
@@ -96,6 +99,11 @@ export class SimulatedInstance implements Instance {
     if (this.waiting >= this.maxQueue) {
       this.refused++;
       this.failLater(job, `${this.id}: the queue is full (${this.waiting} requests waiting); retry later`, false);
+      return job;
+    }
+    if (this.current === undefined && this.waiting === 0 && !this.paused) {
+      // Idle with nothing waiting: straight into service, the queue untouched.
+      this.begin(job);
       return job;
     }
     job.queued = true;
@@ -196,14 +204,20 @@ export class SimulatedInstance implements Instance {
         queue.splice(0, this.head);
         this.head = 0;
       }
-      this.current = job;
-      const now = this.clock.now();
-      this.currentStart = now;
-      this.completion = this.clock.setTimer(this.serviceTime.next() * this.slowdown, this.complete);
+      this.begin(job);
       return;
     }
-    queue.length = 0;
-    this.head = 0;
+    if (this.head !== 0) {
+      queue.length = 0;
+      this.head = 0;
+    }
+  }
+
+  /** Takes a job into service now. */
+  private begin(job: SimJob): void {
+    this.current = job;
+    this.currentStart = this.clock.now();
+    this.completion = this.clock.setTimer(this.serviceTime.next() * this.slowdown, this.complete);
   }
 
   private onComplete(): void {
@@ -223,7 +237,20 @@ export class SimulatedInstance implements Instance {
     job.finished = true;
     if (job.cancelled) return;
     this.served++;
-    job.done({ ok: true, output: new Float32Array(job.batch * this.outputSize) });
+    job.done({ ok: true, output: this.zeros(job.batch) });
+  }
+
+  /**
+   * The zero answer for a batch: one array per batch size, shared by every answer (systems read
+   * outputs and never write them; the answer recorder copies what it hands on).
+   */
+  private zeros(batch: number): Float32Array {
+    let z = this.zeroOutputs[batch];
+    if (z === undefined) {
+      z = new Float32Array(batch * this.outputSize);
+      this.zeroOutputs[batch] = z;
+    }
+    return z;
   }
 
   private failLater(job: SimJob, message: string, instanceDown: boolean): void {

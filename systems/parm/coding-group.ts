@@ -1,7 +1,7 @@
 import type { QueuedRequest } from '../pull-queue.ts';
 import type { Query } from '../serving-system.ts';
 import { sampleLength, type Encoder } from './encoder.ts';
-import { decodeBySubtraction } from './subtraction-decoder.ts';
+import { decodeSampleBySubtraction } from './subtraction-decoder.ts';
 
 export type RequestState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
 
@@ -79,10 +79,9 @@ export class CodingGroup {
    * outputs (subtracted in group order).
    */
   reconstruct(missing: DataRequest, sample: number, classes: number, out: Float32Array): Float32Array {
-    const at = (v: Float32Array) => v.subarray(sample * classes, (sample + 1) * classes);
     const others: Float32Array[] = [];
-    for (const r of this.data) if (r !== missing) others.push(at(r.output!));
-    return decodeBySubtraction(at(this.parityOutput!), others, out);
+    for (const r of this.data) if (r !== missing) others.push(r.output!);
+    return decodeSampleBySubtraction(this.parityOutput!, others, sample * classes, classes, out);
   }
 
   /** The parity input for the complete group: `batch` encoded samples, one per position in the batches. */

@@ -58,10 +58,16 @@ export class ParmSystem implements MeasuredServingSystem {
   private readonly dataQueue: PullQueue<DataRequest>;
   private readonly parityQueue: PullQueue<ParityRequest>;
   private forming: CodingGroup;
+  /** The data request of each query still open; kept only with a deadline (expire() needs it). */
   private readonly requestOf = new Map<number, DataRequest>();
-  /** Data requests with queries still open and no output yet. */
-  private readonly openRequests = new Set<DataRequest>();
+  /** Data requests with queries still open and no output yet, by openKey(). */
+  private readonly openRequests = new Map<number, DataRequest>();
   private readonly scratch: Float32Array;
+  /**
+   * When no parity instance reads input values (simulated instances), every parity query gets this
+   * zero input of the right length instead of an encoding: the encoding would only cost wall time.
+   */
+  private readonly unreadParityInput: Float32Array | undefined;
   private closed = false;
 
   constructor(context: SystemContext, options: ParmOptions = {}) {
@@ -91,6 +97,9 @@ export class ParmSystem implements MeasuredServingSystem {
       context.deadlineMs === undefined ? undefined : new DeadlineGuard(context.clock, context.deadlineMs, (id) => this.expire(id));
     this.intake = { system: name, inputSize: this.inputSize, clock: this.clock, recorder: this.recorder, deadline: this.deadline, batcher: this.batcher };
     this.forming = new CodingGroup(this.k, 0);
+    this.unreadParityInput = context.instances.parity.every((i) => i.readsInputValues === false)
+      ? new Float32Array(this.batchSize * this.inputSize)
+      : undefined;
     this.dataQueue = new PullQueue<DataRequest>('deployed', context.instances.deployed, this.clock, {
       started: (r) => {
         r.state = 'running';
@@ -143,8 +152,8 @@ export class ParmSystem implements MeasuredServingSystem {
       lastError: undefined,
     };
     group.data.push(request);
-    for (const q of queries) this.requestOf.set(q.id, request);
-    this.openRequests.add(request);
+    if (this.deadline) for (const q of queries) this.requestOf.set(q.id, request);
+    this.openRequests.set(this.openKey(request), request);
     // The data request goes out first: encoding never delays it.
     this.dataQueue.push(request);
     if (!this.deadline && this.dataQueue.alive === 0) this.sweep();
@@ -185,7 +194,7 @@ export class ParmSystem implements MeasuredServingSystem {
   private sendParity(group: CodingGroup): void {
     const parity: ParityRequest = {
       group,
-      input: group.encodeParity(this.encoder, this.batchSize),
+      input: this.unreadParityInput ?? group.encodeParity(this.encoder, this.batchSize),
       batch: this.batchSize,
       state: 'queued',
       errorRetries: 0,
@@ -200,10 +209,15 @@ export class ParmSystem implements MeasuredServingSystem {
     this.parityQueue.push(parity);
   }
 
+  /** A request's key in openRequests: unique, and a number (hashed faster than an object). */
+  private openKey(request: DataRequest): number {
+    return request.group.index * this.k + request.position;
+  }
+
   private dataCompleted(request: DataRequest, output: Float32Array, instance: Instance): void {
     request.state = 'done';
     request.output = output;
-    this.openRequests.delete(request);
+    this.openRequests.delete(this.openKey(request));
     const c = this.classes;
     let answered = 0;
     for (let i = 0; i < request.queries.length; i++) {
@@ -211,7 +225,7 @@ export class ParmSystem implements MeasuredServingSystem {
       const sample = request.queries.length === 1 ? output : output.subarray(i * c, (i + 1) * c);
       if (this.recorder.answer(id, 'original', instance.id, sample)) {
         answered++;
-        this.requestOf.delete(id);
+        if (this.deadline) this.requestOf.delete(id);
       }
     }
     request.open = 0;
@@ -238,10 +252,10 @@ export class ParmSystem implements MeasuredServingSystem {
       if (!this.recorder.isOpen(id)) continue;
       group.reconstruct(missing, i, this.classes, this.scratch);
       this.recorder.answer(id, 'reconstruction', group.parityInstance!, this.scratch);
-      this.requestOf.delete(id);
+      if (this.deadline) this.requestOf.delete(id);
     }
     missing.open = 0;
-    this.openRequests.delete(missing);
+    this.openRequests.delete(this.openKey(missing));
     this.dropQueuedData(missing, true);
   }
 
@@ -294,7 +308,7 @@ export class ParmSystem implements MeasuredServingSystem {
     this.requestOf.delete(queryId);
     request.open--;
     if (request.open === 0) {
-      this.openRequests.delete(request);
+      this.openRequests.delete(this.openKey(request));
       this.dropQueuedData(request, true);
       this.dropParityIfUnneeded(request.group);
     }
@@ -347,7 +361,7 @@ export class ParmSystem implements MeasuredServingSystem {
       if (this.recorder.lose(q.id, reason)) this.requestOf.delete(q.id);
     }
     r.open = 0;
-    this.openRequests.delete(r);
+    this.openRequests.delete(this.openKey(r));
     this.dropQueuedData(r, false);
   }
 
@@ -363,7 +377,7 @@ export class ParmSystem implements MeasuredServingSystem {
   private sweep(): void {
     if (this.deadline || this.closed) return;
     const groups = new Set<CodingGroup>();
-    for (const r of [...this.openRequests]) {
+    for (const r of [...this.openRequests.values()]) {
       const reason = this.deadEnd(r);
       if (reason) {
         this.loseRequest(r, reason);
