@@ -71,15 +71,20 @@ async function runFor(s: Setup, ms: number): Promise<LoadRunSummary> {
   return ended(p);
 }
 
+/**
+ * The run's result, once it has ended in the clock time advanced. A run with a records file
+ * resolves when its writer thread has written the last line (a few ms of real time); one that has
+ * not ended in the time advanced never resolves, and fails here after 10 s.
+ */
 async function ended<T>(p: Promise<T>): Promise<T> {
-  let timer: NodeJS.Immediate | undefined;
+  let timer: NodeJS.Timeout | undefined;
   const notEnded = new Promise<never>((_, reject) => {
-    timer = setImmediate(() => reject(new Error('the run did not end in the time advanced')));
+    timer = setTimeout(() => reject(new Error('the run did not end in the time advanced')), 10_000);
   });
   try {
     return await Promise.race([p, notEnded]);
   } finally {
-    clearImmediate(timer);
+    clearTimeout(timer);
   }
 }
 

@@ -5,8 +5,7 @@ import type { ArrivalProcess } from './arrival-process.ts';
 import { EventLoopDelayMonitor } from './event-loop-delay.ts';
 import { LatencyHistogram, PERCENTILE_DEFINITION } from './latency-histogram.ts';
 import { LOAD_RUN_SCHEMA, type LoadProgress, type LoadRunSummary, type PathFigures } from './load-run-summary.ts';
-import { NdjsonRecordFile } from './query-record-file.ts';
-import { QueryRecordLines } from './query-record-line.ts';
+import { QueryRecordFile } from './query-record-file.ts';
 import { checkSampleSize, judgeRun } from './run-validity.ts';
 import { ClockSendTimer, PRECISE_SEND_DEFAULTS, PreciseSendTimer, type PreciseSendTimerOptions, type SendTimer } from './send-timer.ts';
 
@@ -33,7 +32,7 @@ export interface LoadDriverOptions {
   readonly claimedPercentile?: number;
   /** Latency bound, ms: queries over it (and lost ones) are counted for the sample-size rule. */
   readonly latencyBoundMs?: number;
-  /** Per-query records (NDJSON), written as queries complete; see NdjsonRecordFile. */
+  /** Per-query records (NDJSON), written as queries complete; see QueryRecordFile. */
   readonly recordsPath?: string;
   /** "precise": real-time sends (see PreciseSendTimer; needs a RealClock); "clock": the clock's own timers. Default: precise on a RealClock. */
   readonly scheduling?: 'precise' | 'clock';
@@ -106,8 +105,7 @@ export class LoadDriver {
   private phase: 'idle' | 'sending' | 'draining' | 'done' = 'idle';
   private system: ServingSystem | undefined;
   private iterator: Iterator<number, undefined> | undefined;
-  private records: NdjsonRecordFile | undefined;
-  private readonly recordLines = new QueryRecordLines();
+  private records: QueryRecordFile | undefined;
   /** sendDue bound once (the send timer is woken once per query). */
   private readonly sendDueNow = (): void => this.sendDue();
   private runStart = 0;
@@ -200,7 +198,7 @@ export class LoadDriver {
       this.resolve = resolve;
       this.reject = reject;
       try {
-        this.records = this.recordsPath === undefined ? undefined : new NdjsonRecordFile(this.recordsPath);
+        this.records = this.recordsPath === undefined ? undefined : new QueryRecordFile(this.recordsPath);
         this.iterator = this.arrivals.times();
         this.startedAt = new Date().toISOString();
         this.runStart = this.clock.now() + (this.scheduling === 'precise' ? LIVE_START_DELAY_MS : 0);
@@ -351,20 +349,20 @@ export class LoadDriver {
         if (a.correct) p.correct++;
       }
     }
-    this.records?.writeLine(this.recordLines.answer({
-      id: a.queryId,
-      warmup: q.warmup,
-      scheduledMs: ms3(q.scheduled),
-      submittedMs: ms3(q.submitted),
-      answeredMs: ms3(answered),
-      latencyUs: Math.round(latencyMs * 1000),
-      fromSubmitUs: Math.round(fromSubmitMs * 1000),
-      path: a.path,
-      instance: a.instance,
-      prediction: a.prediction,
-      label: q.label ?? null,
-      correct: a.correct ?? null,
-    }));
+    this.records?.answer(
+      a.queryId,
+      q.warmup,
+      ms3(q.scheduled),
+      ms3(q.submitted),
+      ms3(answered),
+      Math.round(latencyMs * 1000),
+      Math.round(fromSubmitMs * 1000),
+      a.path,
+      a.instance,
+      a.prediction,
+      q.label ?? null,
+      a.correct ?? null,
+    );
     if (this.phase === 'draining' && this.open.size === 0) this.finish();
   }
 
@@ -388,15 +386,7 @@ export class LoadDriver {
       this.measuredLost++;
       if (this.latencyBoundMs !== undefined) this.overBound++;
     }
-    this.records?.writeLine(this.recordLines.loss({
-      id,
-      warmup: q.warmup,
-      scheduledMs: ms3(q.scheduled),
-      submittedMs: ms3(q.submitted),
-      lostMs: ms3(lostAt),
-      reason,
-      label: q.label ?? null,
-    }));
+    this.records?.loss(id, q.warmup, ms3(q.scheduled), ms3(q.submitted), ms3(lostAt), reason, q.label ?? null);
   }
 
   private pathCounters(path: AnswerPath): PathCounters {
@@ -434,12 +424,22 @@ export class LoadDriver {
       for (const [id, q] of this.open) this.recordLoss(id, q, end, reason);
       this.open.clear();
       this.iterator?.return?.(undefined);
-      const recordsCount = this.records?.count ?? 0;
-      const recordsPath = this.records?.finish(this.endedEarly === null);
-      const summary = this.summary(end, recordsPath === undefined ? null : { path: recordsPath, complete: this.endedEarly === null, count: recordsCount });
+      const complete = this.endedEarly === null;
+      const summary = this.summary(end, null);
       this.report('done');
-      this.resolve?.(summary);
+      const records = this.records;
+      if (!records) {
+        this.resolve?.(summary);
+        return;
+      }
+      // The summary is taken now; the run resolves once the records file is whole on disk.
+      const count = records.count;
+      records.finish(complete).then(
+        (path) => this.resolve?.({ ...summary, records: { path, complete, count } }),
+        (error: Error) => this.reject?.(error),
+      );
     } catch (error) {
+      this.records?.abort();
       this.reject?.(error as Error);
     }
   }
@@ -449,9 +449,17 @@ export class LoadDriver {
     if (this.teardown()) {
       try {
         this.iterator?.return?.(undefined);
-        this.records?.finish(false);
       } catch {
         // The original error is the one to report.
+      }
+      const records = this.records;
+      if (records) {
+        // What was measured stays, under the partial name; the original error is the one to report.
+        records.finish(false).then(
+          () => this.reject?.(error),
+          () => this.reject?.(error),
+        );
+        return;
       }
     }
     this.reject?.(error);

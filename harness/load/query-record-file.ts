@@ -1,8 +1,40 @@
-import { closeSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, renameSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import {
+  FLAG_CORRECT,
+  FLAG_CORRECT_KNOWN,
+  FLAG_INSTANCE,
+  FLAG_LABEL,
+  FLAG_LOSS,
+  FLAG_WARMUP,
+  RECORD_SLOTS,
+  SHARED_BATCHES_DONE,
+  SHARED_FAILED,
+  SLOT_AT_MS,
+  SLOT_FROM_SUBMIT_US,
+  SLOT_ID,
+  SLOT_INSTANCE,
+  SLOT_LABEL,
+  SLOT_LATENCY_US,
+  SLOT_PREDICTION,
+  SLOT_SCHEDULED_MS,
+  SLOT_SUBMITTED_MS,
+  SLOT_TEXT,
+  type RecordWriterMessage,
+  type RecordWriterReply,
+} from './query-record-batch.ts';
 
-/** Flush the buffered lines once they pass this size. */
-const FLUSH_BYTES = 64 * 1024;
+/** Records per batch handed to the writer thread. */
+const BATCH_RECORDS = 4096;
+/** Batches the writer thread may be behind before the driver's thread waits for it (bounds memory: ~360 KB each). */
+const MAX_BATCHES_IN_FLIGHT = 16;
+/** A batch older than this (wall time) goes out even if not full, so a live run's file keeps up with it. */
+const MAX_BATCH_AGE_MS = 1000;
+/** Longest wait for the writer thread to catch up before the run fails. */
+const STALL_TIMEOUT_MS = 120_000;
+
+const WORKER_ENTRY = new URL('./query-record-worker-entry.mjs', import.meta.url);
 
 /**
  * Where the records of a run are kept while it runs, and after an interrupted run:
@@ -14,55 +46,188 @@ export function partialPathOf(path: string): string {
 }
 
 /**
- * A file of one JSON object per line (NDJSON), written as the run goes: lines are buffered and
- * written in 64 KiB blocks, so memory stays flat however long the run. While it is written the
- * file is named partial (see partialPathOf); finish(true) renames it to its final name in one
- * step, so the final name only ever holds a complete file; finish(false), or a crash, leaves the
- * partial file under its partial name.
+ * The per-query records file of a run (NDJSON, one object per query; reports/results-schema.md),
+ * written as the run goes:
+ * - The driver's thread packs each record into a batch (a few stores, no string work) and hands
+ *   full batches to a writer thread, which formats the lines and writes them. A simulation makes
+ *   hundreds of thousands of records per second; formatting and writing them no longer share its
+ *   thread. Memory stays flat: at most MAX_BATCHES_IN_FLIGHT batches wait (the driver's thread
+ *   waits for the writer past that).
+ * - While it is written the file is named partial (see partialPathOf), created at once; finish(true)
+ *   renames it to its final name in one step once every line is written, so the final name only
+ *   ever holds a complete file; finish(false), abort() or a crash leave the partial file.
  */
-export class NdjsonRecordFile {
+export class QueryRecordFile {
   readonly partialPath: string;
   private fd: number | undefined;
-  private buffer = '';
-  private lines = 0;
+  private readonly worker: Worker;
+  private readonly shared = new Int32Array(new SharedArrayBuffer(8));
+  private batch = new Float64Array(BATCH_RECORDS * RECORD_SLOTS);
+  private inBatch = 0;
+  private batchStartedAt = 0;
+  private batchesSent = 0;
+  private records = 0;
+  private readonly codes = new Map<string, number>();
+  private newStrings: string[] = [];
+  private workerFailure: Error | undefined;
+  private finished = false;
+  private readonly reply: Promise<RecordWriterReply>;
 
   constructor(readonly path: string) {
     this.partialPath = partialPathOf(path);
     mkdirSync(dirname(path), { recursive: true });
     this.fd = openSync(this.partialPath, 'w');
+    this.worker = new Worker(WORKER_ENTRY, { workerData: { fd: this.fd, shared: this.shared } });
+    // The thread does not keep the process alive by itself (a run that is abandoned must not hang
+    // it); finish() holds it while waiting for the last lines.
+    this.worker.unref();
+    this.reply = new Promise<RecordWriterReply>((resolve) => {
+      this.worker.on('message', (m: RecordWriterReply) => {
+        if (m.type === 'error') this.workerFailure = new Error(`${this.path}: writing the records failed: ${m.message}`);
+        resolve(m);
+      });
+      this.worker.on('error', (error) => {
+        this.workerFailure = new Error(`${this.path}: the records writer thread failed: ${error.message}`, { cause: error });
+        resolve({ type: 'error', message: error.message });
+      });
+      this.worker.on('exit', (code) => resolve({ type: 'error', message: `the records writer thread exited (code ${code}) before finishing` }));
+    });
   }
 
   /** Records written so far. */
   get count(): number {
-    return this.lines;
+    return this.records;
   }
 
-  write(record: object): void {
-    this.writeLine(JSON.stringify(record));
+  /** An answered query. Times in ms (rounded to µs by the caller), latencies in whole µs. */
+  answer(
+    id: number,
+    warmup: boolean,
+    scheduledMs: number,
+    submittedMs: number,
+    answeredMs: number,
+    latencyUs: number,
+    fromSubmitUs: number,
+    path: string,
+    instance: string | null,
+    prediction: number,
+    label: number | null,
+    correct: boolean | null,
+  ): void {
+    const o = this.slot();
+    const b = this.batch;
+    b[o] =
+      (warmup ? FLAG_WARMUP : 0) |
+      (label !== null ? FLAG_LABEL : 0) |
+      (correct !== null ? FLAG_CORRECT_KNOWN : 0) |
+      (correct === true ? FLAG_CORRECT : 0) |
+      (instance !== null ? FLAG_INSTANCE : 0);
+    b[o + SLOT_ID] = id;
+    b[o + SLOT_SCHEDULED_MS] = scheduledMs;
+    b[o + SLOT_SUBMITTED_MS] = submittedMs;
+    b[o + SLOT_AT_MS] = answeredMs;
+    b[o + SLOT_LATENCY_US] = latencyUs;
+    b[o + SLOT_FROM_SUBMIT_US] = fromSubmitUs;
+    b[o + SLOT_TEXT] = this.code(path);
+    b[o + SLOT_INSTANCE] = instance === null ? 0 : this.code(instance);
+    b[o + SLOT_PREDICTION] = prediction;
+    b[o + SLOT_LABEL] = label ?? 0;
+    this.added();
   }
 
-  /** Writes one line that is already JSON text (no newline in it). */
-  writeLine(json: string): void {
-    if (this.fd === undefined) throw new Error(`${this.path}: a record was written after the file was finished`);
-    this.buffer += json + '\n';
-    this.lines++;
-    if (this.buffer.length >= FLUSH_BYTES) this.flush();
+  /** A query lost (given up on, or still open at the end). */
+  loss(id: number, warmup: boolean, scheduledMs: number, submittedMs: number, lostMs: number, reason: string, label: number | null): void {
+    const o = this.slot();
+    const b = this.batch;
+    b[o] = FLAG_LOSS | (warmup ? FLAG_WARMUP : 0) | (label !== null ? FLAG_LABEL : 0);
+    b[o + SLOT_ID] = id;
+    b[o + SLOT_SCHEDULED_MS] = scheduledMs;
+    b[o + SLOT_SUBMITTED_MS] = submittedMs;
+    b[o + SLOT_AT_MS] = lostMs;
+    b[o + SLOT_TEXT] = this.code(reason);
+    b[o + SLOT_LABEL] = label ?? 0;
+    this.added();
   }
 
-  /** Writes what is buffered and closes the file; complete: rename it to its final name. Returns where it is. */
-  finish(complete: boolean): string {
-    if (this.fd === undefined) throw new Error(`${this.path}: finished twice`);
-    this.flush();
-    closeSync(this.fd);
-    this.fd = undefined;
+  /**
+   * Writes what is left, waits for the writer thread, closes the file and, when complete, renames
+   * it to its final name. Resolves with where the file is.
+   */
+  async finish(complete: boolean): Promise<string> {
+    if (this.finished || this.fd === undefined) throw new Error(`${this.path}: finished twice`);
+    this.finished = true;
+    this.worker.ref();
+    try {
+      this.send();
+      this.post({ type: 'finish' });
+      const reply = await this.reply;
+      if (reply.type === 'error') throw this.workerFailure ?? new Error(`${this.path}: ${reply.message}`);
+      if (reply.lines !== this.records) throw new Error(`${this.path}: the writer wrote ${reply.lines} records of ${this.records}`);
+    } finally {
+      this.close();
+    }
     if (!complete) return this.partialPath;
     renameSync(this.partialPath, this.path);
     return this.path;
   }
 
-  private flush(): void {
-    if (this.buffer.length === 0 || this.fd === undefined) return;
-    writeSync(this.fd, this.buffer);
-    this.buffer = '';
+  /** Stops at once (an error elsewhere ended the run): records not yet written are dropped; the partial file stays. */
+  abort(): void {
+    this.finished = true;
+    this.close();
+  }
+
+  private close(): void {
+    void this.worker.terminate();
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  /** Offset of the next record in the batch. */
+  private slot(): number {
+    if (this.finished) throw new Error(`${this.path}: a record was written after the file was finished`);
+    if (this.inBatch === 0) this.batchStartedAt = performance.now();
+    return this.inBatch * RECORD_SLOTS;
+  }
+
+  private added(): void {
+    this.inBatch++;
+    this.records++;
+    if (this.inBatch === BATCH_RECORDS || ((this.inBatch & 255) === 0 && performance.now() - this.batchStartedAt > MAX_BATCH_AGE_MS)) this.send();
+  }
+
+  private code(s: string): number {
+    let c = this.codes.get(s);
+    if (c === undefined) {
+      c = this.codes.size;
+      this.codes.set(s, c);
+      this.newStrings.push(s);
+    }
+    return c;
+  }
+
+  /** Hands the current batch to the writer thread, first waiting while it is too far behind. */
+  private send(): void {
+    if (this.workerFailure || Atomics.load(this.shared, SHARED_FAILED) === 1) {
+      throw this.workerFailure ?? new Error(`${this.path}: writing the records failed (the writer thread reported an error)`);
+    }
+    if (this.inBatch === 0 && this.newStrings.length === 0) return;
+    const waitFrom = performance.now();
+    for (;;) {
+      const done = Atomics.load(this.shared, SHARED_BATCHES_DONE);
+      if (this.batchesSent - done < MAX_BATCHES_IN_FLIGHT || Atomics.load(this.shared, SHARED_FAILED) === 1) break;
+      if (performance.now() - waitFrom > STALL_TIMEOUT_MS) throw new Error(`${this.path}: the records writer thread made no progress for ${STALL_TIMEOUT_MS / 1000} s`);
+      Atomics.wait(this.shared, SHARED_BATCHES_DONE, done, 1000);
+    }
+    const data = this.batch;
+    this.post({ type: 'batch', strings: this.newStrings, data, count: this.inBatch }, [data.buffer]);
+    this.batchesSent++;
+    this.batch = new Float64Array(BATCH_RECORDS * RECORD_SLOTS);
+    this.inBatch = 0;
+    this.newStrings = [];
+  }
+
+  private post(message: RecordWriterMessage, transfer: ArrayBuffer[] = []): void {
+    this.worker.postMessage(message, transfer);
   }
 }

@@ -1,0 +1,41 @@
+/**
+ * How query records travel from the load driver to the records writer thread: numbers packed in
+ * a Float64Array, RECORD_SLOTS per record, strings (paths, instance ids, loss reasons) as codes
+ * into a table that grows as new strings appear. Packing a record is a few stores, so the driver's
+ * thread spends almost nothing per query; the writer thread turns them into NDJSON lines.
+ */
+export const RECORD_SLOTS = 11;
+
+/** Slot 0: flags. */
+export const FLAG_LOSS = 1;
+export const FLAG_WARMUP = 2;
+export const FLAG_LABEL = 4;
+export const FLAG_CORRECT_KNOWN = 8;
+export const FLAG_CORRECT = 16;
+export const FLAG_INSTANCE = 32;
+
+/** The other slots. */
+export const SLOT_ID = 1;
+export const SLOT_SCHEDULED_MS = 2;
+export const SLOT_SUBMITTED_MS = 3;
+/** answeredMs or lostMs. */
+export const SLOT_AT_MS = 4;
+export const SLOT_LATENCY_US = 5;
+export const SLOT_FROM_SUBMIT_US = 6;
+/** Path code (answers) or reason code (losses). */
+export const SLOT_TEXT = 7;
+export const SLOT_INSTANCE = 8;
+export const SLOT_PREDICTION = 9;
+export const SLOT_LABEL = 10;
+
+/** Driver -> writer thread. */
+export type RecordWriterMessage =
+  | { readonly type: 'batch'; readonly strings: readonly string[]; readonly data: Float64Array; readonly count: number }
+  | { readonly type: 'finish' };
+
+/** Writer thread -> driver. */
+export type RecordWriterReply = { readonly type: 'finished'; readonly lines: number } | { readonly type: 'error'; readonly message: string };
+
+/** The shared counters: batches written so far, and 1 once writing failed. */
+export const SHARED_BATCHES_DONE = 0;
+export const SHARED_FAILED = 1;

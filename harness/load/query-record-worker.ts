@@ -1,0 +1,118 @@
+import { writeSync } from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import {
+  FLAG_CORRECT,
+  FLAG_CORRECT_KNOWN,
+  FLAG_INSTANCE,
+  FLAG_LABEL,
+  FLAG_LOSS,
+  FLAG_WARMUP,
+  RECORD_SLOTS,
+  SHARED_BATCHES_DONE,
+  SHARED_FAILED,
+  SLOT_AT_MS,
+  SLOT_FROM_SUBMIT_US,
+  SLOT_ID,
+  SLOT_INSTANCE,
+  SLOT_LABEL,
+  SLOT_LATENCY_US,
+  SLOT_PREDICTION,
+  SLOT_SCHEDULED_MS,
+  SLOT_SUBMITTED_MS,
+  SLOT_TEXT,
+  type RecordWriterMessage,
+  type RecordWriterReply,
+} from './query-record-batch.ts';
+import { QueryRecordLines } from './query-record-line.ts';
+
+/**
+ * The records writer thread (started by QueryRecordFile through query-record-worker-entry.mjs):
+ * turns packed record batches into NDJSON lines and writes them, in order, to the file descriptor
+ * the driver's thread opened. It owns no file name: naming, closing and renaming stay with the
+ * driver's thread.
+ */
+const { fd, shared } = workerData as { fd: number; shared: Int32Array };
+const port = parentPort!;
+const lines = new QueryRecordLines();
+const strings: string[] = [];
+const FLUSH_CHARS = 256 * 1024;
+let buffer = '';
+let written = 0;
+let failed = false;
+
+function flush(): void {
+  if (buffer.length === 0) return;
+  writeSync(fd, buffer);
+  buffer = '';
+}
+
+function text(code: number): string {
+  const s = strings[code];
+  if (s === undefined) throw new Error(`records writer: unknown string code ${code}`);
+  return s;
+}
+
+function writeBatch(data: Float64Array, count: number): void {
+  for (let r = 0; r < count; r++) {
+    const o = r * RECORD_SLOTS;
+    const flags = data[o];
+    const warmup = (flags & FLAG_WARMUP) !== 0;
+    const label = (flags & FLAG_LABEL) !== 0 ? data[o + SLOT_LABEL] : null;
+    const line =
+      (flags & FLAG_LOSS) !== 0
+        ? lines.loss({
+            id: data[o + SLOT_ID],
+            warmup,
+            scheduledMs: data[o + SLOT_SCHEDULED_MS],
+            submittedMs: data[o + SLOT_SUBMITTED_MS],
+            lostMs: data[o + SLOT_AT_MS],
+            reason: text(data[o + SLOT_TEXT]),
+            label,
+          })
+        : lines.answer({
+            id: data[o + SLOT_ID],
+            warmup,
+            scheduledMs: data[o + SLOT_SCHEDULED_MS],
+            submittedMs: data[o + SLOT_SUBMITTED_MS],
+            answeredMs: data[o + SLOT_AT_MS],
+            latencyUs: data[o + SLOT_LATENCY_US],
+            fromSubmitUs: data[o + SLOT_FROM_SUBMIT_US],
+            path: text(data[o + SLOT_TEXT]),
+            instance: (flags & FLAG_INSTANCE) !== 0 ? text(data[o + SLOT_INSTANCE]) : null,
+            prediction: data[o + SLOT_PREDICTION],
+            label,
+            correct: (flags & FLAG_CORRECT_KNOWN) !== 0 ? (flags & FLAG_CORRECT) !== 0 : null,
+          });
+    buffer += line + '\n';
+    written++;
+    if (buffer.length >= FLUSH_CHARS) flush();
+  }
+}
+
+function fail(error: unknown): void {
+  failed = true;
+  Atomics.store(shared, SHARED_FAILED, 1);
+  Atomics.notify(shared, SHARED_BATCHES_DONE);
+  const reply: RecordWriterReply = { type: 'error', message: error instanceof Error ? error.message : String(error) };
+  port.postMessage(reply);
+}
+
+port.on('message', (m: RecordWriterMessage) => {
+  if (failed) return;
+  try {
+    if (m.type === 'batch') {
+      for (const s of m.strings) strings.push(s);
+      writeBatch(m.data, m.count);
+      // A batch's lines reach the file before it counts as done: the driver's thread may close the file after the last one.
+      flush();
+      Atomics.add(shared, SHARED_BATCHES_DONE, 1);
+      Atomics.notify(shared, SHARED_BATCHES_DONE);
+    } else {
+      flush();
+      const reply: RecordWriterReply = { type: 'finished', lines: written };
+      port.postMessage(reply);
+    }
+  } catch (error) {
+    fail(error);
+  }
+});
