@@ -64,7 +64,8 @@ function comparisonLines(results: BenchResults): string[] {
     (c) =>
       `${c.system} vs ${c.against}: median ratio ${c.medianRatio.toFixed(3)} (95% CI ${ci(c.medianRatioCi95)}), ` +
       `p99.9-p50 gap ratio ${c.gapRatio.toFixed(3)} (95% CI ${ci(c.gapRatioCi95)}; gaps ${c.gapMs.system.toFixed(2)} vs ${c.gapMs.against.toFixed(2)} ms; ` +
-      `bootstrap ${c.bootstrap.resamples} resamples${c.bootstrap.paired ? ', paired by query' : ''})`,
+      `bootstrap ${c.bootstrap.resamples} resamples${c.bootstrap.paired ? ', paired by query' : ''}` +
+      `${c.bootstrap.method === 'order-statistics' ? ', drawn by order statistics (large sample)' : ''})`,
   );
 }
 

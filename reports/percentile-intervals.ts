@@ -1,5 +1,5 @@
 import { DEFAULT_CONFIDENCE, minQueriesForPercentile } from '../harness/load/percentile-sample-size.ts';
-import { bootstrapDistributions, percentileOfSorted } from './gap-comparison.ts';
+import { bootstrapPercentiles, EXACT_BOOTSTRAP_MAX_QUERIES, percentileOfSorted, type PercentileBootstrapMethod } from './gap-comparison.ts';
 import { pairByQuery, type MeasuredQueries } from './run-records.ts';
 
 /**
@@ -10,7 +10,11 @@ import { pairByQuery, type MeasuredQueries } from './run-records.ts';
  * - Percentiles are linear-interpolated over the measured queries' latencies from the scheduled
  *   send time (as reports/gap-comparison.ts); lost queries count as infinitely slow, so a
  *   percentile that falls on a lost query is infinite ("lost"), never a small number.
- * - Intervals are percentile-bootstrap 95% intervals (seeded, so a report is reproducible).
+ * - Intervals are percentile-bootstrap 95% intervals (seeded, so a report is reproducible). Up
+ *   to EXACT_BOOTSTRAP_MAX_QUERIES queries a sample every resample is drawn in full; above it
+ *   the same multinomial resamples are drawn through only the order statistics the percentiles
+ *   need (reports/order-statistic-bootstrap.ts: the same bootstrap distribution, in time that
+ *   does not grow with the run), and bootstrap.method says so.
  * - Ratios between two systems are paired by query: every system of a run replays the same
  *   seeded arrivals and samples, so query i of one is resampled together with query i of the
  *   other. That keeps what the schedule does to both (a contention window hits the same queries)
@@ -27,6 +31,8 @@ export const DEFAULT_RESAMPLES = 1000;
 export interface IntervalOptions {
   readonly resamples?: number;
   readonly seed?: number;
+  /** Default 'auto': in full up to EXACT_BOOTSTRAP_MAX_QUERIES queries a sample, by order statistics above. */
+  readonly method?: PercentileBootstrapMethod | 'auto';
 }
 
 /** A finite value, or null for an infinite or undefined one (lost queries). */
@@ -86,7 +92,8 @@ function interval(distribution: Float64Array): [MaybeMs, MaybeMs] {
   return [finite(percentileOfSorted(distribution, 2.5)), finite(percentileOfSorted(distribution, 97.5))];
 }
 
-export function systemPercentiles(system: string, queries: MeasuredQueries, options: IntervalOptions = {}): SystemPercentiles {
+/** `methodsUsed`, when given, receives the bootstrap method taken (none when there was nothing to resample). */
+export function systemPercentiles(system: string, queries: MeasuredQueries, options: IntervalOptions = {}, methodsUsed?: PercentileBootstrapMethod[]): SystemPercentiles {
   const resamples = options.resamples ?? DEFAULT_RESAMPLES;
   const seed = options.seed ?? 1;
   const measured = queries.latencyMs.length;
@@ -99,7 +106,8 @@ export function systemPercentiles(system: string, queries: MeasuredQueries, opti
     };
   }
   const sorted = Float64Array.from(queries.latencyMs).sort();
-  const distributions = bootstrapDistributions([queries.latencyMs], ([r]) => REPORTED_PERCENTILES.map((p) => percentileOfSorted(r, p)), { resamples, seed });
+  const { method, distributions } = bootstrapPercentiles([queries.latencyMs], REPORTED_PERCENTILES, ([r]) => Array.from(r), { resamples, seed, method: options.method });
+  methodsUsed?.push(method);
   return {
     system,
     measured,
@@ -111,8 +119,18 @@ export function systemPercentiles(system: string, queries: MeasuredQueries, opti
   };
 }
 
-/** Ratios of `system` to `against` at each reported percentile, paired by query, with bootstrap intervals. */
-export function pairedRatios(system: string, a: MeasuredQueries, against: string, b: MeasuredQueries, options: IntervalOptions = {}): PairedRatio[] {
+/**
+ * Ratios of `system` to `against` at each reported percentile, paired by query, with bootstrap
+ * intervals. `methodsUsed`, when given, receives the bootstrap method taken.
+ */
+export function pairedRatios(
+  system: string,
+  a: MeasuredQueries,
+  against: string,
+  b: MeasuredQueries,
+  options: IntervalOptions = {},
+  methodsUsed?: PercentileBootstrapMethod[],
+): PairedRatio[] {
   const resamples = options.resamples ?? DEFAULT_RESAMPLES;
   const seed = options.seed ?? 1;
   const pairs = pairByQuery(a, b);
@@ -122,11 +140,13 @@ export function pairedRatios(system: string, a: MeasuredQueries, against: string
   }
   const sa = Float64Array.from(pairs.a).sort();
   const sb = Float64Array.from(pairs.b).sort();
-  const distributions = bootstrapDistributions(
-    [pairs.a, pairs.b],
-    ([ra, rb]) => REPORTED_PERCENTILES.map((p) => percentileOfSorted(ra, p) / percentileOfSorted(rb, p)),
-    { resamples, seed, paired: true },
-  );
+  const { method, distributions } = bootstrapPercentiles([pairs.a, pairs.b], REPORTED_PERCENTILES, ([ra, rb]) => Array.from(ra, (x, j) => x / rb[j]), {
+    resamples,
+    seed,
+    paired: true,
+    method: options.method,
+  });
+  methodsUsed?.push(method);
   return REPORTED_PERCENTILES.map((p, i) => ({
     system,
     against,
@@ -138,6 +158,19 @@ export function pairedRatios(system: string, a: MeasuredQueries, against: string
   }));
 }
 
+const METHOD = 'percentile bootstrap, 95%; ratios resample query indices shared by both systems (same seeded schedule)';
+
+/** What bootstrap.method says: the method, and how samples over EXACT_BOOTSTRAP_MAX_QUERIES were resampled. */
+export function intervalsMethod(methods: readonly PercentileBootstrapMethod[]): string {
+  if (!methods.includes('order-statistics')) return METHOD;
+  const which = methods.every((m) => m === 'order-statistics') ? 'every sample' : `samples of more than ${String(EXACT_BOOTSTRAP_MAX_QUERIES).replace(/\B(?=(\d{3})+(?!\d))/g, ',')} queries`;
+  return (
+    `${METHOD}; order-statistics method for ${which}: each resample is the same multinomial draw of n queries, ` +
+    'drawn as counts per cell of sorted positions with only the cells around the needed order statistics expanded ' +
+    '(same bootstrap distribution as drawing every resample in full, other random draws)'
+  );
+}
+
 /**
  * Intervals for every system, and ratios of the reference system (ParM when measured, else the
  * first) to every other one.
@@ -145,19 +178,18 @@ export function pairedRatios(system: string, a: MeasuredQueries, against: string
 export function runIntervals(systems: readonly { system: string; queries: MeasuredQueries }[], options: IntervalOptions = {}): IntervalsReport {
   const resamples = options.resamples ?? DEFAULT_RESAMPLES;
   const seed = options.seed ?? 1;
+  const method = options.method ?? 'auto';
   const reference = systems.find((s) => s.system === 'parm') ?? systems[0];
+  const used: PercentileBootstrapMethod[] = [];
+  const perSystem = systems.map((s) => systemPercentiles(s.system, s.queries, { resamples, seed, method }, used));
+  const ratios = reference
+    ? systems.filter((s) => s !== reference).flatMap((s) => pairedRatios(reference.system, reference.queries, s.system, s.queries, { resamples, seed, method }, used))
+    : [];
   return {
     percentiles: REPORTED_PERCENTILES,
     confidence: DEFAULT_CONFIDENCE,
-    bootstrap: {
-      resamples,
-      seed,
-      paired: true,
-      method: 'percentile bootstrap, 95%; ratios resample query indices shared by both systems (same seeded schedule)',
-    },
-    systems: systems.map((s) => systemPercentiles(s.system, s.queries, { resamples, seed })),
-    ratios: reference
-      ? systems.filter((s) => s !== reference).flatMap((s) => pairedRatios(reference.system, reference.queries, s.system, s.queries, { resamples, seed }))
-      : [],
+    bootstrap: { resamples, seed, paired: true, method: intervalsMethod(used) },
+    systems: perSystem,
+    ratios,
   };
 }

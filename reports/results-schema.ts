@@ -125,8 +125,16 @@ const comparison = s.object("ParM against one other system (ratios are ParM / ot
   gapRatioCi95: ci95('bootstrap 95% interval of the gap ratio'),
   bootstrap: s.object(
     'the bootstrap',
-    { resamples: s.count('resamples'), seed: s.number('seed', { integer: true, min: 0 }), paired: s.boolean('true when each resample drew the same queries from both systems (one schedule, aligned by query id)') },
-    ['paired'],
+    {
+      resamples: s.count('resamples'),
+      seed: s.number('seed', { integer: true, min: 0 }),
+      paired: s.boolean('true when each resample drew the same queries from both systems (one schedule, aligned by query id)'),
+      method: s.string(
+        '"resample" when every resample was drawn in full (systems of at most 100,000 measured queries); "order-statistics" when the same multinomial resamples were drawn through only the order statistics the percentiles need (larger systems; the same bootstrap distribution, see reports/order-statistic-bootstrap.ts). Absent in results written before it was added: "resample"',
+        true,
+      ),
+    },
+    ['paired', 'method'],
   ),
 });
 
