@@ -13,6 +13,8 @@ import { HistoryFileError } from '../reports/nightly-history.ts';
 import { SYSTEM_NAMES } from '../systems/create-system.ts';
 import { namedWorkloads } from '../workloads/workload-file.ts';
 import { calibrate, CALIBRATION_SYSTEMS } from './sim/calibrate.ts';
+import { scaleMapCommand } from './commands/scale-map.ts';
+import { DEFAULT_SCALE_GRID } from './sim/scale-map.ts';
 
 /** The parm-bench command line: `parm-bench <command>`, or `npm run <command> -- ...`. */
 
@@ -165,6 +167,35 @@ program
     process.stdout.write(
       `${r.used} service times (p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms) from ${r.file.source.system}; left out: ${r.excluded.warmup} warm-up, ${r.excluded.contention} during contention, ${r.excluded.notOriginal} other records\nwrote ${r.out}\n`,
     );
+  });
+
+program
+  .command('scale-map')
+  .description('where ParM beats Equal-Resources and replication and where it loses, at cluster scale: simulated runs over N, k, load, slowdown and crash rate; table, CSV, JSON and charts')
+  .option('--queries <n>', 'measured queries per system and point (the duration is scaled to the rate)', '30000')
+  .option('--seed <n>', 'seed of the whole map (each point derives its own from it and its coordinates)', '1')
+  .option('--full', 'run the whole product of the lists instead of one factor at a time around the base point (long); charts use the base-line slice')
+  .option('--ns <list>', 'deployed instance counts N (ParM and Equal-Resources run N + N/k instances, replication 2N)', DEFAULT_SCALE_GRID.n.join(','))
+  .option('--ks <list>', 'coding-group sizes k (a point whose k does not divide N is skipped)', DEFAULT_SCALE_GRID.k.join(','))
+  .option('--loads <list>', "offered loads, fractions of the N deployed instances' capacity (N x 1000 / 20 q/s)", DEFAULT_SCALE_GRID.load.join(','))
+  .option('--factors <list>', 'slowdown factors of the contention episodes (1: no slowdown)', DEFAULT_SCALE_GRID.factor.join(','))
+  .option('--crash-rates <list>', 'fractions of the machines that crash during a run', DEFAULT_SCALE_GRID.crashRate.join(','))
+  .option('--out <dir>', 'output folder: scale-map.md, .csv, .json, charts/*.png (default runs/scale-map-<UTC time>)')
+  .addHelpText(
+    'after',
+    `
+Base point: N 120, k 2, load 0.7, slowdown 3x, no crashes (a list without the base value uses its
+value nearest to it). Without --full, each factor is swept alone with the others at the base.
+Reading: gap ratio = ParM (p99.9 - p50) / the other's; below 1 ParM's tail gap is smaller and
+ParM wins (below 0.95 with no more lost queries), 0.95-1.05 is a tie, above loses.
+Ctrl-C stops between points; the points done go to scale-map.partial.json/.md only.
+
+Example: npm run scale-map -- --ns 120,840 --ks 2,4 --out runs/my-map
+`,
+  )
+  .action(async (opts) => {
+    const outcome = await scaleMapCommand({ ...opts, argv: process.argv.slice(process.argv.indexOf('scale-map') + 1) });
+    if (outcome.partial) process.exitCode = 130;
   });
 
 try {
