@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../harness/atomic-write.ts';
 import { checkSampleSize } from '../harness/load/run-validity.ts';
 import { textLines } from '../harness/load/text-lines.ts';
-import { bootstrapDistributions, percentileOfSorted } from './gap-comparison.ts';
-import { metricDefinition, METRIC_NAMES, type MetricName } from './compare-metrics.ts';
+import { percentileBootstrapMethod, percentileOfSorted } from './gap-comparison.ts';
+import { metricDefinition, METRIC_NAMES, type MetricDefinition, type MetricName } from './compare-metrics.ts';
+import { FIGURE_BOOTSTRAP_METHODS, figureDistributions, type FigureBootstrapMethod } from './compare-runs.ts';
 import { readQuerySamples } from './compare-query-samples.ts';
 import type { BenchRunDirectory } from './compare-run-directory.ts';
 
@@ -34,6 +35,14 @@ export interface HistoryEntry {
   readonly value: number | null;
   /** Percentile-bootstrap interval of the figure over the run's queries, at `confidence`. */
   readonly ci: readonly [number, number] | null;
+  /**
+   * How the interval's resamples were drawn (FigureBootstrapMethod, as `compare` says it), when
+   * not in full: above EXACT_BOOTSTRAP_MAX_QUERIES measured queries 'order-statistics' for the
+   * percentiles and the gap, 'category-counts' for accuracy and the share of lost queries,
+   * 'normal-bulk' for the mean. Absent: every resample drawn in full ('resample': every figure of
+   * runs up to that size, so that their lines are as before), or nothing to resample (no ci).
+   */
+  readonly bootstrap?: FigureBootstrapMethod;
   readonly confidence: number;
   readonly queries: number;
   /** Whether the run measured enough queries to claim this percentile (binomial rule). */
@@ -71,13 +80,19 @@ export function historyEntriesOfRun(
     const latencyDefs = defs.filter((m) => m.of === 'latency');
     const correctnessDefs = defs.filter((m) => m.of === 'correctness');
     const sorted = Float64Array.from(samples.latencyMs).sort();
-    const boot = { resamples: options.resamples, seed: options.seed };
-    const latencyDist = n === 0 ? [] : bootstrapDistributions([samples.latencyMs], ([r]) => latencyDefs.map((m) => m.statistic(r)), boot);
     const labelled = samples.correct.some((c) => !Number.isNaN(c));
-    const correctnessDist = n === 0 || !labelled ? [] : bootstrapDistributions([samples.correct], ([r]) => correctnessDefs.map((m) => m.statistic(r)), { ...boot, sorted: false });
+    const bootstrapped: MetricDefinition[] = n === 0 ? [] : [...latencyDefs, ...(labelled ? correctnessDefs : [])];
+    // In full up to EXACT_BOOTSTRAP_MAX_QUERIES queries (the numbers of before), above it drawn
+    // only as far as each figure needs (compare-runs.ts, largeSampleDistributions).
+    const distributions = figureDistributions(bootstrapped, (of) => [of === 'latency' ? samples.latencyMs : samples.correct], (_, [v]) => v, {
+      resamples: options.resamples,
+      seed: options.seed,
+      paired: false,
+      method: percentileBootstrapMethod([n]),
+    });
     for (const m of defs) {
-      const index = m.of === 'latency' ? latencyDefs.indexOf(m) : correctnessDefs.indexOf(m);
-      const dist = m.of === 'latency' ? latencyDist[index] : correctnessDist[index];
+      const drawn = distributions.get(m);
+      const dist = drawn?.distribution;
       const value = n === 0 ? NaN : m.statistic(m.of === 'latency' ? sorted : samples.correct);
       const ci: [number, number] | null = dist ? [percentileOfSorted(dist, lo), percentileOfSorted(dist, hi)] : null;
       out.push({
@@ -94,6 +109,7 @@ export function historyEntriesOfRun(
         unit: m.unit,
         value: Number.isFinite(value) ? round(value) : null,
         ci: ci && Number.isFinite(ci[0]) && Number.isFinite(ci[1]) ? [round(ci[0]), round(ci[1])] : null,
+        ...(drawn && drawn.method !== 'resample' ? { bootstrap: drawn.method } : {}),
         confidence: options.confidence,
         queries: n,
         enoughSamples: m.claimsPercentile === null || checkSampleSize(m.claimsPercentile, n, 0, null).enough,
@@ -147,6 +163,9 @@ export function readHistory(path: string): HistoryEntry[] {
     const ci = e.ci;
     if (ci !== null && !(Array.isArray(ci) && ci.length === 2 && ci.every((x) => typeof x === 'number'))) {
       throw new HistoryFileError(`${where}: ci: expected [low, high] or null, found ${JSON.stringify(ci)}`);
+    }
+    if (e.bootstrap !== undefined && !FIGURE_BOOTSTRAP_METHODS.includes(e.bootstrap as FigureBootstrapMethod)) {
+      throw new HistoryFileError(`${where}: bootstrap: expected one of ${FIGURE_BOOTSTRAP_METHODS.join(', ')} or no such key, found ${JSON.stringify(e.bootstrap)}`);
     }
     out.push(e as unknown as HistoryEntry);
   }

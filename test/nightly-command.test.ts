@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { nightlyCommand, NIGHTLY_EXIT } from '../harness/commands/nightly.ts';
 import { REPO_ROOT } from '../harness/software-versions.ts';
 import { SeededRandom } from '../harness/seeded-random.ts';
-import { HistoryFileError, NIGHTLY_HISTORY_SCHEMA, readHistory, type HistoryEntry } from '../reports/nightly-history.ts';
+import type { BenchRunDirectory } from '../reports/compare-run-directory.ts';
+import { EXACT_BOOTSTRAP_MAX_QUERIES } from '../reports/gap-comparison.ts';
+import { appendHistory, historyEntriesOfRun, HistoryFileError, NIGHTLY_HISTORY_SCHEMA, readHistory, type HistoryEntry } from '../reports/nightly-history.ts';
 import { NightlySuiteError, readNightlySuite } from '../reports/nightly-suite.ts';
 
 /**
@@ -149,4 +151,82 @@ test('bad suite and history files are rejected naming the file, line and field',
   assert.throws(() => readHistory(h), (e: Error) => e instanceof HistoryFileError && /bad-history\.ndjson:1: time: expected a string/.test(e.message));
   writeFileSync(h, 'not json\n');
   assert.throws(() => readHistory(h), /bad-history\.ndjson:1: not valid JSON/);
+});
+
+/** A bench run directory as nightly reads it: one system, its records file written from `latencyMs` (Infinity: lost) and labels. */
+function fakeRun(name: string, n: number, seed: number): BenchRunDirectory {
+  const r = new SeededRandom(seed);
+  const runDir = join(dir, name);
+  mkdirSync(runDir, { recursive: true });
+  const lines: string[] = [];
+  for (let id = 0; id < n; id++) {
+    if (r.next() < 0.001) lines.push(`{"id":${id},"outcome":"lost"}`);
+    else {
+      const latencyUs = Math.round(1000 * (20 * Math.exp(0.3 * r.nextNormal()) + (r.next() < 0.002 ? 500 + 1500 * r.next() : 0)));
+      lines.push(`{"id":${id},"outcome":"answer","latencyUs":${latencyUs},"correct":${r.next() < 0.9}}`);
+    }
+  }
+  writeFileSync(join(runDir, 'records.ndjson'), lines.join('\n') + '\n');
+  const results = { workload: 'synthetic', partial: false, systems: [{ system: 'parm', files: { records: 'records.ndjson' }, summary: { validity: { valid: true, reasons: [] }, partial: false } }] };
+  return { kind: 'run', dir: runDir, results, config: null, configHash: 'c0ffee', git: null } as unknown as BenchRunDirectory;
+}
+
+const NIGHT = { time: '2026-01-01T03:00:00.000Z', name: 'nightly-1', gitSha: 'abc', gitDirty: false };
+const ALL_METRICS = ['p50', 'p99', 'p99.9', 'gap', 'mean', 'accuracy', 'lost'] as const;
+
+test('up to 100,000 queries the history lines are those of before the large-sample methods, to the byte', () => {
+  // Numbers written by the code before the large-sample methods existed (same records, seed, resamples).
+  assert.equal(EXACT_BOOTSTRAP_MAX_QUERIES, 100_000);
+  const lines = historyEntriesOfRun(fakeRun('small', 3000, 4), 'tiny', NIGHT, ALL_METRICS, { confidence: 0.95, resamples: 200, seed: 1 });
+  assert.deepEqual(
+    lines.map((l) => [l.metric, l.value, l.ci, l.enoughSamples]),
+    [
+      ['p50', 19.8585, [19.578, 20.1717], true],
+      ['p99', 40.208, [39.1982, 43.2547], true],
+      ['p99.9', null, null, false],
+      ['gap', null, null, false],
+      ['mean', 23.0936, [21.2714, 25.0916], true],
+      ['accuracy', 0.908211, [0.897172, 0.91896], true],
+      ['lost', 0.00133333, [0, 0.003], true],
+    ],
+  );
+  assert.ok(lines.every((l) => !('bootstrap' in l)), 'every resample drawn in full: no bootstrap key, the lines as before');
+  assert.equal(
+    JSON.stringify(lines[4]),
+    '{"schema":"parm-bench/nightly-history@1","time":"2026-01-01T03:00:00.000Z","nightly":"nightly-1","gitSha":"abc","gitDirty":false,"run":"tiny","workload":"synthetic","configHash":"c0ffee","system":"parm","metric":"mean","unit":"ms","value":23.0936,"ci":[21.2714,25.0916],"confidence":0.95,"queries":3000,"enoughSamples":true,"valid":true,"partial":false}',
+  );
+});
+
+test('above 100,000 queries (200,000) the lines come from the large-sample methods and say so; the intervals hold the figures', { timeout: 60_000 }, () => {
+  const started = performance.now();
+  const lines = historyEntriesOfRun(fakeRun('large', 200_000, 5), 'big', NIGHT, ALL_METRICS, { confidence: 0.95, resamples: 1000, seed: 1 });
+  assert.deepEqual(
+    lines.map((l) => [l.metric, l.bootstrap]),
+    [
+      ['p50', 'order-statistics'],
+      ['p99', 'order-statistics'],
+      ['p99.9', 'order-statistics'],
+      ['gap', 'order-statistics'],
+      ['mean', 'normal-bulk'],
+      ['accuracy', 'category-counts'],
+      ['lost', 'category-counts'],
+    ],
+  );
+  for (const l of lines) {
+    assert.ok(l.value !== null && l.ci !== null && l.ci[0] <= l.value && l.value <= l.ci[1] && l.ci[0] < l.ci[1], JSON.stringify(l));
+    assert.equal(l.queries, 200_000);
+  }
+  const figure = (m: string) => lines.find((l) => l.metric === m)!;
+  // The records' distribution: 20 ms lognormal medians, 90% right, 0.1% lost.
+  assert.ok(Math.abs(figure('p50').value! - 20) < 0.2, JSON.stringify(figure('p50')));
+  assert.ok(Math.abs(figure('accuracy').value! - 0.9) < 0.005 && figure('accuracy').ci![1] - figure('accuracy').ci![0] < 0.01, JSON.stringify(figure('accuracy')));
+  assert.ok(Math.abs(figure('lost').value! - 0.001) < 0.0003, JSON.stringify(figure('lost')));
+  // The history file keeps the key, and rejects a method it does not know.
+  const path = join(dir, 'large-history.ndjson');
+  appendHistory(path, lines);
+  assert.deepEqual(readHistory(path), lines);
+  writeFileSync(path, JSON.stringify({ ...lines[0], bootstrap: 'guess' }) + '\n');
+  assert.throws(() => readHistory(path), (e: Error) => e instanceof HistoryFileError && /large-history\.ndjson:1: bootstrap: expected one of resample, order-statistics/.test(e.message));
+  const seconds = (performance.now() - started) / 1000;
+  assert.ok(seconds < 30, `took ${seconds.toFixed(1)} s`);
 });
