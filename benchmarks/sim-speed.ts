@@ -6,6 +6,9 @@
  * per-query records (NDJSON, as `bench --backend sim` writes them) and once without; prints both,
  * with the process's CPU time per query (steadier than wall time on a shared machine: it includes
  * garbage collection on other threads, not time the machine gave to other processes).
+ * A shorter untimed round first lets the JIT compile the hot paths (as any run longer than a few
+ * seconds has them compiled); each timed round writes a new records file and the previous one is
+ * deleted outside the timing (deleting a file of 100+ MB takes ~80 ms here, which a run never does).
  * Goal: at least 1,000,000 simulated queries per wall second.
  *
  * Run: node --import tsx benchmarks/sim-speed.ts [--seconds 300] [--n 100] [--k 2] [--load 0.7] [--rounds 2] [--system parm]
@@ -56,7 +59,10 @@ const input = new Float32Array(784);
 const sample = { input };
 const dir = mkdtempSync(join(tmpdir(), 'parm-bench-sim-speed-'));
 
-async function once(records: boolean): Promise<{ queries: number; wallS: number; cpuS: number; events: number }> {
+let roundNumber = 0;
+
+async function once(records: boolean, simulatedSeconds = seconds): Promise<{ queries: number; wallS: number; cpuS: number; events: number }> {
+  const recordsPath = join(dir, `records-${roundNumber++}.ndjson`);
   const started = process.hrtime.bigint();
   const cpu = process.cpuUsage();
   const run = await simulateSystem({
@@ -71,20 +77,24 @@ async function once(records: boolean): Promise<{ queries: number; wallS: number;
     arrivals: new PoissonArrivals(rate, 5),
     samples: () => sample,
     warmupMs,
-    durationMs: seconds * 1000,
+    durationMs: simulatedSeconds * 1000,
     schedule,
     machines,
     neighbourInput: input,
-    ...(records ? { recordsPath: join(dir, 'records.ndjson') } : {}),
+    ...(records ? { recordsPath } : {}),
   });
   const wallS = Number(process.hrtime.bigint() - started) / 1e9;
   const used = process.cpuUsage(cpu);
+  rmSync(recordsPath, { force: true });
   return { queries: run.summary.queries.submitted, wallS, cpuS: (used.user + used.system) / 1e6, events: run.sim.events };
 }
 
 try {
-  process.stderr.write(`sim-speed: ${system}, N = ${n}, k = ${k} (${machines} instances), ${rate} q/s (${load * 100}% of capacity), ${seconds} s simulated, ${rounds} round(s) each\n`);
+  process.stderr.write(
+    `sim-speed: ${system}, N = ${n}, k = ${k} (${machines} instances), ${rate} q/s (${load * 100}% of capacity), ${seconds} s simulated, ${rounds} round(s) each after an untimed warm-up round\n`,
+  );
   const rows: string[][] = [];
+  await once(true, Math.min(seconds, 30));
   for (const records of [false, true]) {
     for (let r = 0; r < rounds; r++) {
       const m = await once(records);

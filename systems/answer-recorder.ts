@@ -45,8 +45,9 @@ export class AnswerRecorder {
   }
 
   /**
-   * Answers an open query with `output` (classes values; copied). Returns false, and does nothing,
-   * when the query was already answered or lost.
+   * Answers an open query with `output` (classes values). The answer hands `output` on as it is, without a
+   * copy: it may be a view of an array the system reuses (see Answer.output). Returns false, and does
+   * nothing, when the query was already answered or lost.
    */
   answer(queryId: number, path: AnswerPath, instance: string | null, output: Float32Array): boolean {
     const entry = this.openQueries.get(queryId);
@@ -56,16 +57,15 @@ export class AnswerRecorder {
     }
     this.openQueries.delete(queryId);
     this.answerCounts[path]++;
-    const own = output.slice();
-    const prediction = argmaxRow(own, 0, this.classes);
+    const prediction = argmaxRow(output, 0, this.classes);
     const label = entry.query.label;
     const submittedAt = entry.submittedAt;
     const answeredAt = this.clock.now();
     // Two literal shapes rather than a spread: this runs once per query.
     this.events.answer(
       label === undefined
-        ? { queryId, submittedAt, answeredAt, path, instance, output: own, prediction }
-        : { queryId, submittedAt, answeredAt, path, instance, output: own, prediction, correct: prediction === label },
+        ? { queryId, submittedAt, answeredAt, path, instance, output, prediction }
+        : { queryId, submittedAt, answeredAt, path, instance, output, prediction, correct: prediction === label },
     );
     return true;
   }

@@ -134,6 +134,7 @@ export abstract class CopyRaceSystem implements MeasuredServingSystem {
       state: 'queued',
       errorRetries: 0,
       lastError: undefined,
+      queueSlot: undefined,
     };
     race.copies.push(copy);
     if (front) queue.pushFront(copy);

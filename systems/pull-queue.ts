@@ -1,11 +1,45 @@
 import type { Clock } from '../harness/clock.ts';
 import type { InferenceHandle, InferenceOutcome, Instance, InstanceRole } from './instance.ts';
 
-/** Anything a pull queue can send to an instance: one inference on `batch` samples. */
+/**
+ * Anything a pull queue can send to an instance: one inference on `batch` samples. `queueSlot` is
+ * where the queue keeps its bookkeeping for the request while the request waits or runs, so the
+ * queue never looks a request up in a table. Owners create requests with `queueSlot: undefined`
+ * (for a stable object shape) and never write it. A request is in at most one queue at a time.
+ */
 export interface QueuedRequest {
   readonly input: Float32Array;
   readonly batch: number;
+  queueSlot?: QueueSlot | undefined;
 }
+
+/** A request waiting in a pull queue (a node of the queue's list). */
+class WaitingSlot {
+  prev: WaitingSlot | undefined = undefined;
+  next: WaitingSlot | undefined = undefined;
+  constructor(
+    readonly queue: object,
+    readonly request: QueuedRequest,
+  ) {}
+}
+
+/** A request running on an instance (a node of the queue's list of running requests). */
+class RunningSlot {
+  handle: InferenceHandle | undefined = undefined;
+  /** The outcome was handled, or the queue dropped the request: a late callback does nothing. */
+  finished = false;
+  prev: RunningSlot | undefined = undefined;
+  next: RunningSlot | undefined = undefined;
+  constructor(
+    readonly queue: object,
+    readonly request: QueuedRequest,
+    readonly instance: Instance,
+    readonly startedAt: number,
+  ) {}
+}
+
+/** What a queue keeps on a request it holds. */
+export type QueueSlot = WaitingSlot | RunningSlot;
 
 /** What a pull queue tells its owner. Each call happens at the moment of the event (clock.now()). */
 export interface PullQueueListener<R extends QueuedRequest> {
@@ -31,19 +65,6 @@ export interface PullQueueListener<R extends QueuedRequest> {
  */
 export const RETRIES_AFTER_ERROR = 2;
 
-interface Node<R> {
-  readonly value: R;
-  prev: Node<R> | undefined;
-  next: Node<R> | undefined;
-}
-
-interface Running {
-  readonly instance: Instance;
-  readonly startedAt: number;
-  handle: InferenceHandle | undefined;
-  finished: boolean;
-}
-
 /**
  * A FIFO queue served by a pool of instances, pull-based: an idle instance takes the request at the
  * head of the queue, and each instance runs one request at a time. Idle instances wait in line
@@ -56,11 +77,14 @@ interface Running {
  */
 export class PullQueue<R extends QueuedRequest> {
   readonly role: InstanceRole;
-  private head: Node<R> | undefined;
-  private tail: Node<R> | undefined;
-  private readonly nodes = new Map<R, Node<R>>();
+  private head: WaitingSlot | undefined;
+  private tail: WaitingSlot | undefined;
+  private waitingCount = 0;
   private readonly idle: Instance[];
-  private readonly running = new Map<R, Running>();
+  /** Running requests, in start order (a list, for close()). */
+  private firstRunning: RunningSlot | undefined;
+  private lastRunning: RunningSlot | undefined;
+  private runningCount = 0;
   private readonly down = new Set<Instance>();
   private startedCount = 0;
   private closed = false;
@@ -78,7 +102,7 @@ export class PullQueue<R extends QueuedRequest> {
 
   /** Requests waiting (not running). */
   get length(): number {
-    return this.nodes.size;
+    return this.waitingCount;
   }
 
   /** Instances not known to be down. */
@@ -92,7 +116,7 @@ export class PullQueue<R extends QueuedRequest> {
 
   /** Requests running on instances now. */
   get busy(): number {
-    return this.running.size;
+    return this.runningCount;
   }
 
   /** Inference requests started so far. */
@@ -101,11 +125,13 @@ export class PullQueue<R extends QueuedRequest> {
   }
 
   isQueued(request: R): boolean {
-    return this.nodes.has(request);
+    const slot = request.queueSlot;
+    return slot instanceof WaitingSlot && slot.queue === this;
   }
 
   isRunning(request: R): boolean {
-    return this.running.has(request);
+    const slot = request.queueSlot;
+    return slot instanceof RunningSlot && slot.queue === this;
   }
 
   /** Adds at the tail; an idle instance takes it at once. */
@@ -120,82 +146,111 @@ export class PullQueue<R extends QueuedRequest> {
 
   /** Removes a queued request; false if it was not queued (running, finished or never added). */
   remove(request: R): boolean {
-    const node = this.nodes.get(request);
-    if (!node) return false;
-    this.nodes.delete(request);
-    if (node.prev) node.prev.next = node.next;
-    else this.head = node.next;
-    if (node.next) node.next.prev = node.prev;
-    else this.tail = node.prev;
+    const slot = request.queueSlot;
+    if (!(slot instanceof WaitingSlot) || slot.queue !== this) return false;
+    request.queueSlot = undefined;
+    this.unlinkWaiting(slot);
     return true;
   }
 
   /** Drops every queued request and cancels running ones (their callbacks will not be called). */
   close(): void {
     this.closed = true;
-    for (const r of this.running.values()) {
+    for (let r = this.firstRunning; r !== undefined; r = r.next) {
       r.finished = true;
+      r.request.queueSlot = undefined;
       r.handle?.cancel();
     }
-    this.running.clear();
-    this.nodes.clear();
+    this.firstRunning = this.lastRunning = undefined;
+    this.runningCount = 0;
+    for (let w = this.head; w !== undefined; w = w.next) w.request.queueSlot = undefined;
     this.head = this.tail = undefined;
+    this.waitingCount = 0;
   }
 
   private insert(request: R, front: boolean): void {
     if (this.closed) return;
-    if (this.running.has(request) || (this.head !== undefined && this.nodes.has(request))) {
-      throw new Error(`${this.name} queue: the same request was added twice`);
+    const held = request.queueSlot;
+    if (held !== undefined) {
+      throw new Error(
+        held.queue === this
+          ? `${this.name} queue: the same request was added twice`
+          : `${this.name} queue: the request is already in another queue (a request is in one queue at a time)`,
+      );
     }
-    // Nothing waiting and an instance idle: the request starts at once, without a queue node.
+    // Nothing waiting and an instance idle: the request starts at once, without waiting.
     if (this.head === undefined && this.idle.length > 0) {
       this.start(this.idle.shift()!, request);
       return;
     }
-    const node: Node<R> = { value: request, prev: undefined, next: undefined };
+    const slot = new WaitingSlot(this, request);
+    request.queueSlot = slot;
+    this.waitingCount++;
     if (!this.head || !this.tail) {
-      this.head = this.tail = node;
+      this.head = this.tail = slot;
     } else if (front) {
-      node.next = this.head;
-      this.head.prev = node;
-      this.head = node;
+      slot.next = this.head;
+      this.head.prev = slot;
+      this.head = slot;
     } else {
-      node.prev = this.tail;
-      this.tail.next = node;
-      this.tail = node;
+      slot.prev = this.tail;
+      this.tail.next = slot;
+      this.tail = slot;
     }
-    this.nodes.set(request, node);
     this.pump();
+  }
+
+  private unlinkWaiting(slot: WaitingSlot): void {
+    this.waitingCount--;
+    if (slot.prev) slot.prev.next = slot.next;
+    else this.head = slot.next;
+    if (slot.next) slot.next.prev = slot.prev;
+    else this.tail = slot.prev;
   }
 
   private pump(): void {
     while (!this.closed && this.head && this.idle.length > 0) {
       const instance = this.idle.shift()!;
-      const request = this.head.value;
-      this.remove(request);
+      const slot = this.head;
+      const request = slot.request as R;
+      request.queueSlot = undefined;
+      this.unlinkWaiting(slot);
       this.start(instance, request);
     }
   }
 
   private start(instance: Instance, request: R): void {
-    const entry: Running = { instance, startedAt: this.clock.now(), handle: undefined, finished: false };
-    this.running.set(request, entry);
+    const entry = new RunningSlot(this, request, instance, this.clock.now());
+    request.queueSlot = entry;
+    if (this.lastRunning === undefined) this.firstRunning = entry;
+    else {
+      entry.prev = this.lastRunning;
+      this.lastRunning.next = entry;
+    }
+    this.lastRunning = entry;
+    this.runningCount++;
     this.startedCount++;
     try {
-      entry.handle = instance.infer(request.input, request.batch, (outcome) => this.finish(request, entry, outcome));
+      entry.handle = instance.infer(request.input, request.batch, (outcome) => this.finish(entry, outcome));
     } catch (e) {
       // A backend must report failures through the callback; one that throws is treated as gone.
       const error = new Error(`instance ${instance.id} threw from infer(): ${e instanceof Error ? e.message : String(e)}`);
-      this.clock.setTimer(0, () => this.finish(request, entry, { ok: false, error, instanceDown: true }));
+      this.clock.setTimer(0, () => this.finish(entry, { ok: false, error, instanceDown: true }));
       return;
     }
     this.listener.started?.(request, instance);
   }
 
-  private finish(request: R, entry: Running, outcome: InferenceOutcome): void {
+  private finish(entry: RunningSlot, outcome: InferenceOutcome): void {
     if (this.closed || entry.finished) return;
     entry.finished = true;
-    this.running.delete(request);
+    const request = entry.request as R;
+    request.queueSlot = undefined;
+    this.runningCount--;
+    if (entry.prev) entry.prev.next = entry.next;
+    else this.firstRunning = entry.next;
+    if (entry.next) entry.next.prev = entry.prev;
+    else this.lastRunning = entry.prev;
     const { instance } = entry;
     const serviceMs = this.clock.now() - entry.startedAt;
     if (outcome.ok) {

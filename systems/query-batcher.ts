@@ -17,6 +17,8 @@ export class QueryBatcher {
 
   /** Adds a query; returns the full batch when this query completes one. */
   add(query: Query): readonly Query[] | undefined {
+    // Batches of one (the usual case): an exact-size array, no waiting list touched.
+    if (this.batchSize === 1 && this.waitingQueries.length === 0) return [query];
     this.waitingQueries.push(query);
     if (this.waitingQueries.length < this.batchSize) return undefined;
     const batch = this.waitingQueries;

@@ -27,7 +27,11 @@ export interface Answer {
   readonly path: AnswerPath;
   /** The instance whose output this is (for a reconstruction: the parity instance); null for a default. */
   readonly instance: string | null;
-  /** Raw scores (classes values); for a default prediction, the default output. */
+  /**
+   * Raw scores (classes values); for a default prediction, the default output. Valid during the
+   * answer() call only, and read-only: it may be a view of an array the system reuses (a batched
+   * output, a reconstruction's scratch space). Copy it to keep it.
+   */
   readonly output: Float32Array;
   readonly prediction: number;
   /** Present when the query had a label. */

@@ -72,6 +72,40 @@ test('pull queue: remove() takes a queued request out, pushFront() puts one at t
   );
 });
 
+test('pull queue: a request is in one queue at a time; a finished, removed or dropped one can be added again', () => {
+  const clock = new ManualClock();
+  const first = queueWith(clock, () => 10, 1);
+  const second = queueWith(clock, () => 10, 1);
+  const a = req('a');
+  const b = req('b');
+  first.queue.push(a);
+  first.queue.push(b);
+  assert.throws(() => second.queue.push(a), /already in another queue/, 'running in the first queue');
+  assert.throws(() => second.queue.push(b), /already in another queue/, 'waiting in the first queue');
+  assert.throws(() => first.queue.pushFront(a), /added twice/, 'running: not again in the same queue');
+  assert.equal(second.queue.isQueued(b), false);
+  assert.equal(second.queue.isRunning(a), false);
+  assert.equal(first.queue.remove(b), true);
+  second.queue.push(b);
+  assert.equal(second.queue.isRunning(b), true);
+  clock.advance(10);
+  assert.equal(first.queue.isRunning(a), false);
+  assert.equal(first.queue.busy, 0);
+  second.queue.push(a);
+  assert.equal(second.queue.isRunning(a), true, 'b is done there: a starts at once');
+  second.queue.close();
+  assert.equal(second.queue.isRunning(a), false, 'close() lets go of the running request');
+  first.queue.push(a);
+  first.queue.push(b);
+  assert.equal(first.queue.busy, 1);
+  assert.equal(first.queue.length, 1);
+  clock.advance(100);
+  assert.deepEqual(
+    first.log.filter((l) => l.includes('done')),
+    ['10 done a deployed-0 10 3', '20 done a deployed-0 10 3', '30 done b deployed-0 10 3'],
+  );
+});
+
 test('pull queue: an instance that goes down gets nothing more; poolDown fires once the last one is gone', () => {
   const clock = new ManualClock();
   const { queue, log, set, poolDowns } = queueWith(clock, () => 10, 2, { 'deployed-0': 5, 'deployed-1': 25 });

@@ -5,6 +5,7 @@ import type { ArrivalProcess } from './arrival-process.ts';
 import { EventLoopDelayMonitor } from './event-loop-delay.ts';
 import { LatencyHistogram, PERCENTILE_DEFINITION } from './latency-histogram.ts';
 import { LOAD_RUN_SCHEMA, type LoadProgress, type LoadRunSummary, type PathFigures } from './load-run-summary.ts';
+import { OpenQueryTable } from './open-query-table.ts';
 import { QueryRecordFile } from './query-record-file.ts';
 import { checkSampleSize, judgeRun } from './run-validity.ts';
 import { ClockSendTimer, PRECISE_SEND_DEFAULTS, PreciseSendTimer, type PreciseSendTimerOptions, type SendTimer } from './send-timer.ts';
@@ -50,14 +51,6 @@ export interface LoadDriverOptions {
 const MAX_SENDS_PER_TURN = 256;
 /** On a real clock the schedule starts this long after run() so that the first sends are not late by set-up. */
 const LIVE_START_DELAY_MS = 5;
-
-interface OpenQuery {
-  /** Scheduled and actual send times, ms from the run start. */
-  readonly scheduled: number;
-  readonly submitted: number;
-  readonly label: number | undefined;
-  readonly warmup: boolean;
-}
 
 interface PathCounters {
   answers: number;
@@ -123,7 +116,8 @@ export class LoadDriver {
   private resolve: ((s: LoadRunSummary) => void) | undefined;
   private reject: ((e: Error) => void) | undefined;
 
-  private readonly open = new Map<number, OpenQuery>();
+  /** Queries sent and not yet answered or lost, with their send times (ms from the run start). */
+  private readonly open = new OpenQueryTable();
   private warmupSent = 0;
   private measuredSent = 0;
   private measuredAnswered = 0;
@@ -291,7 +285,7 @@ export class LoadDriver {
     }
     const now = this.clock.now();
     const submitted = now - this.runStart;
-    this.open.set(id, { scheduled, submitted, label: sample.label, warmup });
+    this.open.add(id, scheduled, submitted, sample.label, warmup);
     if (warmup) {
       this.warmupSent++;
     } else {
@@ -324,16 +318,21 @@ export class LoadDriver {
 
   private onAnswer(a: Answer): void {
     if (this.phase === 'idle' || this.phase === 'done') return;
-    const q = this.open.get(a.queryId);
-    if (!q) {
+    const open = this.open;
+    const id = a.queryId;
+    if (!open.isOpen(id)) {
       this.unexpectedEvents++;
       return;
     }
-    this.open.delete(a.queryId);
+    const scheduled = open.scheduled(id);
+    const submitted = open.submitted(id);
+    const warmup = open.warmup(id);
+    const label = open.label(id);
+    open.close(id);
     const answered = a.answeredAt - this.runStart;
-    const latencyMs = answered - q.scheduled;
-    const fromSubmitMs = answered - q.submitted;
-    if (q.warmup) {
+    const latencyMs = answered - scheduled;
+    const fromSubmitMs = answered - submitted;
+    if (warmup) {
       this.warmupAnswered++;
       this.warmupLatency.recordMs(latencyMs);
     } else {
@@ -350,17 +349,17 @@ export class LoadDriver {
       }
     }
     this.records?.answer(
-      a.queryId,
-      q.warmup,
-      ms3(q.scheduled),
-      ms3(q.submitted),
+      id,
+      warmup,
+      ms3(scheduled),
+      ms3(submitted),
       ms3(answered),
       Math.round(latencyMs * 1000),
       Math.round(fromSubmitMs * 1000),
       a.path,
       a.instance,
       a.prediction,
-      q.label ?? null,
+      label ?? null,
       a.correct ?? null,
     );
     if (this.phase === 'draining' && this.open.size === 0) this.finish();
@@ -368,25 +367,27 @@ export class LoadDriver {
 
   private onLost(l: LostQuery): void {
     if (this.phase === 'idle' || this.phase === 'done') return;
-    const q = this.open.get(l.queryId);
-    if (!q) {
+    if (!this.open.isOpen(l.queryId)) {
       this.unexpectedEvents++;
       return;
     }
-    this.open.delete(l.queryId);
-    this.recordLoss(l.queryId, q, l.lostAt - this.runStart, l.reason);
+    this.recordLoss(l.queryId, l.lostAt - this.runStart, l.reason);
+    this.open.close(l.queryId);
     if (this.phase === 'draining' && this.open.size === 0) this.finish();
   }
 
-  private recordLoss(id: number, q: OpenQuery, lostAt: number, reason: string): void {
+  /** Counts and records the loss of open query `id` (the caller closes it). */
+  private recordLoss(id: number, lostAt: number, reason: string): void {
+    const open = this.open;
+    const warmup = open.warmup(id);
     this.lostByReason[reason] = (this.lostByReason[reason] ?? 0) + 1;
-    if (q.warmup) {
+    if (warmup) {
       this.warmupLost++;
     } else {
       this.measuredLost++;
       if (this.latencyBoundMs !== undefined) this.overBound++;
     }
-    this.records?.loss(id, q.warmup, ms3(q.scheduled), ms3(q.submitted), ms3(lostAt), reason, q.label ?? null);
+    this.records?.loss(id, warmup, ms3(open.scheduled(id)), ms3(open.submitted(id)), ms3(lostAt), reason, open.label(id) ?? null);
   }
 
   private pathCounters(path: AnswerPath): PathCounters {
@@ -421,7 +422,7 @@ export class LoadDriver {
     try {
       const end = this.clock.now() - this.runStart;
       const reason = this.endedEarly === null ? 'outstanding at end' : 'outstanding at stop';
-      for (const [id, q] of this.open) this.recordLoss(id, q, end, reason);
+      for (const id of this.open.openIds()) this.recordLoss(id, end, reason);
       this.open.clear();
       this.iterator?.return?.(undefined);
       const complete = this.endedEarly === null;

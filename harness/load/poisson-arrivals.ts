@@ -20,13 +20,36 @@ export class PoissonArrivals implements ArrivalProcess {
     this.description = { kind: this.kind, rate: ratePerS, seed };
   }
 
-  *times(): Generator<number, undefined> {
-    const random = new SeededRandom(this.seed);
-    const mean = meanGapMs(this.ratePerS);
-    let t = 0;
-    for (;;) {
-      t += random.nextExponential(mean);
-      yield t;
-    }
+  times(): Iterator<number, undefined> {
+    return new PoissonTimes(new SeededRandom(this.seed), meanGapMs(this.ratePerS));
+  }
+}
+
+/**
+ * The endless sequence of Poisson send times. A plain iterator rather than a generator: the driver
+ * pulls one time per query, and this gives the same numbers without a generator's resume per call.
+ * The result object is reused (read `value` before the next call, as for-of and the driver do).
+ */
+class PoissonTimes implements Iterator<number, undefined> {
+  private t = 0;
+  private readonly result: { done: false; value: number } = { done: false, value: 0 };
+
+  constructor(
+    private readonly random: SeededRandom,
+    private readonly meanMs: number,
+  ) {}
+
+  next(): IteratorResult<number, undefined> {
+    this.t += this.random.nextExponential(this.meanMs);
+    this.result.value = this.t;
+    return this.result;
+  }
+
+  return(): IteratorResult<number, undefined> {
+    return { done: true, value: undefined };
+  }
+
+  [Symbol.iterator](): Iterator<number, undefined> {
+    return this;
   }
 }

@@ -6,6 +6,11 @@
  */
 export const RECORD_SLOTS = 11;
 
+/** Records per batch handed to the writer thread. */
+export const BATCH_RECORDS = 4096;
+/** Batches in the shared ring: how far the writer thread may be behind before the driver's thread waits for it (5.8 MB in all). */
+export const RING_BATCHES = 16;
+
 /** Slot 0: flags. */
 export const FLAG_LOSS = 1;
 export const FLAG_WARMUP = 2;
@@ -28,9 +33,12 @@ export const SLOT_INSTANCE = 8;
 export const SLOT_PREDICTION = 9;
 export const SLOT_LABEL = 10;
 
-/** Driver -> writer thread. */
+/**
+ * Driver -> writer thread. Batches live in a ring of shared memory the two threads are given at the
+ * start (`slot` says which part); nothing is copied or allocated per batch.
+ */
 export type RecordWriterMessage =
-  | { readonly type: 'batch'; readonly strings: readonly string[]; readonly data: Float64Array; readonly count: number }
+  | { readonly type: 'batch'; readonly strings: readonly string[]; readonly slot: number; readonly count: number }
   | { readonly type: 'finish' };
 
 /** Writer thread -> driver. */

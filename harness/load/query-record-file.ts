@@ -1,7 +1,8 @@
 import { closeSync, mkdirSync, openSync, renameSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import {
+  BATCH_RECORDS,
   FLAG_CORRECT,
   FLAG_CORRECT_KNOWN,
   FLAG_INSTANCE,
@@ -9,6 +10,7 @@ import {
   FLAG_LOSS,
   FLAG_WARMUP,
   RECORD_SLOTS,
+  RING_BATCHES,
   SHARED_BATCHES_DONE,
   SHARED_FAILED,
   SLOT_AT_MS,
@@ -25,10 +27,6 @@ import {
   type RecordWriterReply,
 } from './query-record-batch.ts';
 
-/** Records per batch handed to the writer thread. */
-const BATCH_RECORDS = 4096;
-/** Batches the writer thread may be behind before the driver's thread waits for it (bounds memory: ~360 KB each). */
-const MAX_BATCHES_IN_FLIGHT = 16;
 /** A batch older than this (wall time) goes out even if not full, so a live run's file keeps up with it. */
 const MAX_BATCH_AGE_MS = 1000;
 /** Longest wait for the writer thread to catch up before the run fails. */
@@ -51,8 +49,9 @@ export function partialPathOf(path: string): string {
  * - The driver's thread packs each record into a batch (a few stores, no string work) and hands
  *   full batches to a writer thread, which formats the lines and writes them. A simulation makes
  *   hundreds of thousands of records per second; formatting and writing them no longer share its
- *   thread. Memory stays flat: at most MAX_BATCHES_IN_FLIGHT batches wait (the driver's thread
- *   waits for the writer past that).
+ *   thread. The batches are slots of one ring of shared memory allocated at the start, so nothing
+ *   is allocated per batch and memory stays flat: when the writer is RING_BATCHES batches behind,
+ *   the driver's thread waits for it.
  * - While it is written the file is named partial (see partialPathOf), created at once; finish(true)
  *   renames it to its final name in one step once every line is written, so the final name only
  *   ever holds a complete file; finish(false), abort() or a crash leave the partial file.
@@ -61,8 +60,12 @@ export class QueryRecordFile {
   readonly partialPath: string;
   private fd: number | undefined;
   private readonly worker: Worker;
+  /** The writer thread's failures, readable synchronously (its events wait for an event loop the driver's thread may not return to). */
+  private readonly failures: MessagePort;
   private readonly shared = new Int32Array(new SharedArrayBuffer(8));
-  private batch = new Float64Array(BATCH_RECORDS * RECORD_SLOTS);
+  /** The ring of batches, shared with the writer thread, and the slot being filled. */
+  private readonly ring = new Float64Array(new SharedArrayBuffer(RING_BATCHES * BATCH_RECORDS * RECORD_SLOTS * 8));
+  private batch: Float64Array = this.ring.subarray(0, BATCH_RECORDS * RECORD_SLOTS);
   private inBatch = 0;
   private batchStartedAt = 0;
   private batchesSent = 0;
@@ -77,7 +80,9 @@ export class QueryRecordFile {
     this.partialPath = partialPathOf(path);
     mkdirSync(dirname(path), { recursive: true });
     this.fd = openSync(this.partialPath, 'w');
-    this.worker = new Worker(WORKER_ENTRY, { workerData: { fd: this.fd, shared: this.shared } });
+    const channel = new MessageChannel();
+    this.failures = channel.port1;
+    this.worker = new Worker(WORKER_ENTRY, { workerData: { fd: this.fd, shared: this.shared, ring: this.ring, failures: channel.port2 }, transferList: [channel.port2] });
     // The thread does not keep the process alive by itself (a run that is abandoned must not hang
     // it); finish() holds it while waiting for the last lines.
     this.worker.unref();
@@ -158,7 +163,7 @@ export class QueryRecordFile {
     this.finished = true;
     this.worker.ref();
     try {
-      this.send();
+      this.send(true);
       this.post({ type: 'finish' });
       const reply = await this.reply;
       if (reply.type === 'error') throw this.workerFailure ?? new Error(`${this.path}: ${reply.message}`);
@@ -179,6 +184,7 @@ export class QueryRecordFile {
 
   private close(): void {
     void this.worker.terminate();
+    this.failures.close();
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
   }
@@ -206,28 +212,41 @@ export class QueryRecordFile {
     return c;
   }
 
-  /** Hands the current batch to the writer thread, first waiting while it is too far behind. */
-  private send(): void {
-    if (this.workerFailure || Atomics.load(this.shared, SHARED_FAILED) === 1) {
-      throw this.workerFailure ?? new Error(`${this.path}: writing the records failed (the writer thread reported an error)`);
-    }
+  /**
+   * Hands the current batch to the writer thread; then, unless it was the last, waits until the
+   * ring's next slot is free (the writer is done with the batch that filled it before).
+   */
+  private send(last = false): void {
+    this.throwIfFailed();
     if (this.inBatch === 0 && this.newStrings.length === 0) return;
+    const slot = this.batchesSent % RING_BATCHES;
+    this.post({ type: 'batch', strings: this.newStrings, slot, count: this.inBatch });
+    this.batchesSent++;
+    this.inBatch = 0;
+    this.newStrings = [];
+    if (last) return;
     const waitFrom = performance.now();
     for (;;) {
       const done = Atomics.load(this.shared, SHARED_BATCHES_DONE);
-      if (this.batchesSent - done < MAX_BATCHES_IN_FLIGHT || Atomics.load(this.shared, SHARED_FAILED) === 1) break;
+      if (this.batchesSent - done < RING_BATCHES) break;
+      this.throwIfFailed();
       if (performance.now() - waitFrom > STALL_TIMEOUT_MS) throw new Error(`${this.path}: the records writer thread made no progress for ${STALL_TIMEOUT_MS / 1000} s`);
       Atomics.wait(this.shared, SHARED_BATCHES_DONE, done, 1000);
     }
-    const data = this.batch;
-    this.post({ type: 'batch', strings: this.newStrings, data, count: this.inBatch }, [data.buffer]);
-    this.batchesSent++;
-    this.batch = new Float64Array(BATCH_RECORDS * RECORD_SLOTS);
-    this.inBatch = 0;
-    this.newStrings = [];
+    const next = (this.batchesSent % RING_BATCHES) * BATCH_RECORDS * RECORD_SLOTS;
+    this.batch = this.ring.subarray(next, next + BATCH_RECORDS * RECORD_SLOTS);
   }
 
-  private post(message: RecordWriterMessage, transfer: ArrayBuffer[] = []): void {
-    this.worker.postMessage(message, transfer);
+  /** Throws the writer thread's failure, if it reported one. */
+  private throwIfFailed(): void {
+    if (this.workerFailure) throw this.workerFailure;
+    if (Atomics.load(this.shared, SHARED_FAILED) !== 1) return;
+    const reported = receiveMessageOnPort(this.failures)?.message;
+    this.workerFailure = new Error(`${this.path}: writing the records failed: ${typeof reported === 'string' ? reported : 'the writer thread reported an error'}`);
+    throw this.workerFailure;
+  }
+
+  private post(message: RecordWriterMessage): void {
+    this.worker.postMessage(message);
   }
 }

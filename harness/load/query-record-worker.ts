@@ -1,6 +1,7 @@
 import { writeSync } from 'node:fs';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import {
+  BATCH_RECORDS,
   FLAG_CORRECT,
   FLAG_CORRECT_KNOWN,
   FLAG_INSTANCE,
@@ -31,7 +32,7 @@ import { QueryRecordLines } from './query-record-line.ts';
  * the driver's thread opened. It owns no file name: naming, closing and renaming stay with the
  * driver's thread.
  */
-const { fd, shared } = workerData as { fd: number; shared: Int32Array };
+const { fd, shared, ring, failures } = workerData as { fd: number; shared: Int32Array; ring: Float64Array; failures: MessagePort };
 const port = parentPort!;
 const lines = new QueryRecordLines();
 const strings: string[] = [];
@@ -91,9 +92,12 @@ function writeBatch(data: Float64Array, count: number): void {
 
 function fail(error: unknown): void {
   failed = true;
+  const message = error instanceof Error ? error.message : String(error);
+  // First on the failure port, which the driver's thread can read synchronously, then the flag.
+  failures.postMessage(message);
   Atomics.store(shared, SHARED_FAILED, 1);
   Atomics.notify(shared, SHARED_BATCHES_DONE);
-  const reply: RecordWriterReply = { type: 'error', message: error instanceof Error ? error.message : String(error) };
+  const reply: RecordWriterReply = { type: 'error', message };
   port.postMessage(reply);
 }
 
@@ -102,7 +106,8 @@ port.on('message', (m: RecordWriterMessage) => {
   try {
     if (m.type === 'batch') {
       for (const s of m.strings) strings.push(s);
-      writeBatch(m.data, m.count);
+      const start = m.slot * BATCH_RECORDS * RECORD_SLOTS;
+      writeBatch(ring.subarray(start, start + m.count * RECORD_SLOTS), m.count);
       // A batch's lines reach the file before it counts as done: the driver's thread may close the file after the last one.
       flush();
       Atomics.add(shared, SHARED_BATCHES_DONE, 1);

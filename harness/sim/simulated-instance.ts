@@ -74,7 +74,7 @@ export class SimulatedInstance implements Instance {
   private failedByCrash = 0;
   private busyMs = 0;
   private readonly complete = (): void => this.onComplete();
-  private readonly zeroOutputs: (Float32Array | undefined)[] = [];
+  private readonly zeroAnswers: (InferenceOutcome | undefined)[] = [];
 
   constructor(
     private readonly clock: Clock,
@@ -237,18 +237,18 @@ export class SimulatedInstance implements Instance {
     job.finished = true;
     if (job.cancelled) return;
     this.served++;
-    job.done({ ok: true, output: this.zeros(job.batch) });
+    job.done(this.zeroAnswer(job.batch));
   }
 
   /**
-   * The zero answer for a batch: one array per batch size, shared by every answer (systems read
-   * outputs and never write them; the answer recorder copies what it hands on).
+   * The answer for a batch: zeros, one outcome object per batch size, shared by every answer
+   * (outcomes and outputs are read-only: systems read them and never write them).
    */
-  private zeros(batch: number): Float32Array {
-    let z = this.zeroOutputs[batch];
+  private zeroAnswer(batch: number): InferenceOutcome {
+    let z = this.zeroAnswers[batch];
     if (z === undefined) {
-      z = new Float32Array(batch * this.outputSize);
-      this.zeroOutputs[batch] = z;
+      z = { ok: true, output: new Float32Array(batch * this.outputSize) };
+      this.zeroAnswers[batch] = z;
     }
     return z;
   }

@@ -4,7 +4,6 @@ import type { Clock, TimerHandle } from '../clock.ts';
 class VirtualTimer implements TimerHandle {
   constructor(
     readonly id: number,
-    readonly due: number,
     public fn: (() => void) | null,
   ) {}
 }
@@ -15,12 +14,17 @@ class VirtualTimer implements TimerHandle {
  * the order they were set (FIFO ties) and a run is the same on every machine. Nothing happens
  * until run() (or runUntil) pops the events; each callback runs with now() equal to its due time,
  * synchronously, and may set more timers. Cleared timers stay in the heap, emptied, and are
- * skipped when they come up (no search on clear).
+ * skipped when they come up (no search on clear). The heap keeps due times and set order in typed
+ * arrays beside the timers, so ordering compares numbers in contiguous memory instead of following a
+ * pointer per comparison (the heap is popped once per event).
  */
 export class VirtualClock implements Clock {
   private current: number;
   private nextId = 1;
-  private heap: VirtualTimer[] = [];
+  /** The heap: timers, and their due times and set order at the same positions. */
+  private readonly heap: VirtualTimer[] = [];
+  private dues = new Float64Array(256);
+  private order = new Float64Array(256);
   private live = 0;
   private executed = 0;
   private halted = false;
@@ -37,8 +41,8 @@ export class VirtualClock implements Clock {
   setTimer(delayMs: number, fn: () => void): TimerHandle {
     // NaN or negative: as soon as possible (after what is already due now).
     const due = delayMs > 0 ? this.current + delayMs : this.current;
-    const timer = new VirtualTimer(this.nextId++, due, fn);
-    this.push(timer);
+    const timer = new VirtualTimer(this.nextId++, fn);
+    this.push(timer, due, timer.id);
     this.live++;
     return timer;
   }
@@ -62,7 +66,7 @@ export class VirtualClock implements Clock {
   /** Due time of the next pending event, or undefined when there is none. */
   nextDue(): number | undefined {
     this.dropCleared();
-    return this.heap.length > 0 ? this.heap[0].due : undefined;
+    return this.heap.length > 0 ? this.dues[0] : undefined;
   }
 
   /** Makes the running run() / runUntil() return after the current event (e.g. when the measured run is over). */
@@ -83,18 +87,19 @@ export class VirtualClock implements Clock {
         this.halted = false;
         return false;
       }
-      if (this.fire(this.pop())) budget--;
+      const due = this.dues[0];
+      if (this.fire(this.pop(), due)) budget--;
     }
     return true;
   }
 
   /** Runs a popped timer at its due time; false when it had been cleared. */
-  private fire(timer: VirtualTimer): boolean {
+  private fire(timer: VirtualTimer, due: number): boolean {
     const fn = timer.fn;
     if (fn === null) return false;
     timer.fn = null;
     this.live--;
-    this.current = timer.due;
+    this.current = due;
     this.executed++;
     fn();
     return true;
@@ -104,8 +109,9 @@ export class VirtualClock implements Clock {
   runUntil(timeMs: number): void {
     const heap = this.heap;
     this.halted = false;
-    while (heap.length > 0 && heap[0].due <= timeMs && !this.halted) {
-      this.fire(this.pop());
+    while (heap.length > 0 && this.dues[0] <= timeMs && !this.halted) {
+      const due = this.dues[0];
+      this.fire(this.pop(), due);
     }
     if (this.halted) {
       this.halted = false;
@@ -118,47 +124,68 @@ export class VirtualClock implements Clock {
     while (this.heap.length > 0 && this.heap[0].fn === null) this.pop();
   }
 
-  // ---- binary heap on (due, id) ----------------------------------------------------------
+  // ---- binary heap on (due, set order) ----------------------------------------------------
 
-  private push(t: VirtualTimer): void {
+  private push(t: VirtualTimer, due: number, id: number): void {
     const heap = this.heap;
     let i = heap.length;
+    if (i === this.dues.length) {
+      const dues = new Float64Array(i * 2);
+      dues.set(this.dues);
+      this.dues = dues;
+      const order = new Float64Array(i * 2);
+      order.set(this.order);
+      this.order = order;
+    }
+    const dues = this.dues;
+    const order = this.order;
     heap.push(t);
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      const p = heap[parent];
-      if (p.due < t.due || (p.due === t.due && p.id < t.id)) break;
-      heap[i] = p;
+      const pd = dues[parent];
+      if (pd < due || (pd === due && order[parent] < id)) break;
+      heap[i] = heap[parent];
+      dues[i] = pd;
+      order[i] = order[parent];
       i = parent;
     }
     heap[i] = t;
+    dues[i] = due;
+    order[i] = id;
   }
 
   private pop(): VirtualTimer {
     const heap = this.heap;
+    const dues = this.dues;
+    const order = this.order;
     const top = heap[0];
     const last = heap.pop()!;
     const n = heap.length;
     if (n > 0) {
+      const lastDue = dues[n];
+      const lastId = order[n];
       let i = 0;
       for (;;) {
-        const l = 2 * i + 1;
-        if (l >= n) break;
-        const r = l + 1;
-        let c = l;
-        let child = heap[l];
+        let c = 2 * i + 1;
+        if (c >= n) break;
+        let cd = dues[c];
+        const r = c + 1;
         if (r < n) {
-          const rc = heap[r];
-          if (rc.due < child.due || (rc.due === child.due && rc.id < child.id)) {
+          const rd = dues[r];
+          if (rd < cd || (rd === cd && order[r] < order[c])) {
             c = r;
-            child = rc;
+            cd = rd;
           }
         }
-        if (last.due < child.due || (last.due === child.due && last.id < child.id)) break;
-        heap[i] = child;
+        if (lastDue < cd || (lastDue === cd && lastId < order[c])) break;
+        heap[i] = heap[c];
+        dues[i] = cd;
+        order[i] = order[c];
         i = c;
       }
       heap[i] = last;
+      dues[i] = lastDue;
+      order[i] = lastId;
     }
     return top;
   }

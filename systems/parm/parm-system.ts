@@ -60,8 +60,9 @@ export class ParmSystem implements MeasuredServingSystem {
   private forming: CodingGroup;
   /** The data request of each query still open; kept only with a deadline (expire() needs it). */
   private readonly requestOf = new Map<number, DataRequest>();
-  /** Data requests with queries still open and no output yet, by openKey(). */
-  private readonly openRequests = new Map<number, DataRequest>();
+  /** Data requests with queries still open and no output yet, in dispatch order (a list through the requests' openPrev/openNext). */
+  private openHead: DataRequest | undefined;
+  private openTail: DataRequest | undefined;
   private readonly scratch: Float32Array;
   /**
    * When no parity instance reads input values (simulated instances), every parity query gets this
@@ -150,10 +151,14 @@ export class ParmSystem implements MeasuredServingSystem {
       open: queries.length,
       errorRetries: 0,
       lastError: undefined,
+      queueSlot: undefined,
+      listedOpen: false,
+      openPrev: undefined,
+      openNext: undefined,
     };
     group.data.push(request);
     if (this.deadline) for (const q of queries) this.requestOf.set(q.id, request);
-    this.openRequests.set(this.openKey(request), request);
+    this.listOpen(request);
     // The data request goes out first: encoding never delays it.
     this.dataQueue.push(request);
     if (!this.deadline && this.dataQueue.alive === 0) this.sweep();
@@ -188,7 +193,7 @@ export class ParmSystem implements MeasuredServingSystem {
     this.deadline?.close();
     this.dataQueue.close();
     this.parityQueue.close();
-    this.openRequests.clear();
+    while (this.openHead) this.unlistOpen(this.openHead);
   }
 
   private sendParity(group: CodingGroup): void {
@@ -199,6 +204,7 @@ export class ParmSystem implements MeasuredServingSystem {
       state: 'queued',
       errorRetries: 0,
       lastError: undefined,
+      queueSlot: undefined,
     };
     group.parity = parity;
     if (this.parityQueue.alive === 0) {
@@ -209,15 +215,31 @@ export class ParmSystem implements MeasuredServingSystem {
     this.parityQueue.push(parity);
   }
 
-  /** A request's key in openRequests: unique, and a number (hashed faster than an object). */
-  private openKey(request: DataRequest): number {
-    return request.group.index * this.k + request.position;
+  /** Appends a just-dispatched request to the open list. */
+  private listOpen(request: DataRequest): void {
+    request.listedOpen = true;
+    request.openPrev = this.openTail;
+    if (this.openTail) this.openTail.openNext = request;
+    else this.openHead = request;
+    this.openTail = request;
+  }
+
+  /** Takes a request off the open list (nothing if it is not on it). */
+  private unlistOpen(request: DataRequest): void {
+    if (!request.listedOpen) return;
+    request.listedOpen = false;
+    const { openPrev, openNext } = request;
+    if (openPrev) openPrev.openNext = openNext;
+    else this.openHead = openNext;
+    if (openNext) openNext.openPrev = openPrev;
+    else this.openTail = openPrev;
+    request.openPrev = request.openNext = undefined;
   }
 
   private dataCompleted(request: DataRequest, output: Float32Array, instance: Instance): void {
     request.state = 'done';
     request.output = output;
-    this.openRequests.delete(this.openKey(request));
+    this.unlistOpen(request);
     const c = this.classes;
     let answered = 0;
     for (let i = 0; i < request.queries.length; i++) {
@@ -255,7 +277,7 @@ export class ParmSystem implements MeasuredServingSystem {
       if (this.deadline) this.requestOf.delete(id);
     }
     missing.open = 0;
-    this.openRequests.delete(this.openKey(missing));
+    this.unlistOpen(missing);
     this.dropQueuedData(missing, true);
   }
 
@@ -308,7 +330,7 @@ export class ParmSystem implements MeasuredServingSystem {
     this.requestOf.delete(queryId);
     request.open--;
     if (request.open === 0) {
-      this.openRequests.delete(this.openKey(request));
+      this.unlistOpen(request);
       this.dropQueuedData(request, true);
       this.dropParityIfUnneeded(request.group);
     }
@@ -361,7 +383,7 @@ export class ParmSystem implements MeasuredServingSystem {
       if (this.recorder.lose(q.id, reason)) this.requestOf.delete(q.id);
     }
     r.open = 0;
-    this.openRequests.delete(this.openKey(r));
+    this.unlistOpen(r);
     this.dropQueuedData(r, false);
   }
 
@@ -377,7 +399,9 @@ export class ParmSystem implements MeasuredServingSystem {
   private sweep(): void {
     if (this.deadline || this.closed) return;
     const groups = new Set<CodingGroup>();
-    for (const r of [...this.openRequests.values()]) {
+    const open: DataRequest[] = [];
+    for (let r = this.openHead; r !== undefined; r = r.openNext) open.push(r);
+    for (const r of open) {
       const reason = this.deadEnd(r);
       if (reason) {
         this.loseRequest(r, reason);
