@@ -10,7 +10,7 @@ import { LoadDriver, type LoadDriverOptions, type SampleSource } from '../harnes
 import type { LoadProgress, LoadRunSummary } from '../harness/load/load-run-summary.ts';
 import { PoissonArrivals } from '../harness/load/poisson-arrivals.ts';
 import { partialPathOf } from '../harness/load/query-record-file.ts';
-import { millisText, QueryRecordLines } from '../harness/load/query-record-line.ts';
+import { QueryRecordLines } from '../harness/load/query-record-line.ts';
 import { SeededRandom } from '../harness/seeded-random.ts';
 import { StepArrivals } from '../harness/load/step-arrivals.ts';
 import { createSystem } from '../systems/create-system.ts';
@@ -426,5 +426,27 @@ test('records: ms values with 3 decimals are written as JSON.stringify writes th
   const random = new SeededRandom(9);
   const values = [0, -0, 0.001, 0.01, 0.1, 0.5, 1, 1.05, 12.345, 100.1, 999.999, 1000, -0.25, -12.03, 3_600_000.001, 1e12 + 0.5, 1e15, 1e21, 0.0001, 1 / 3, NaN, Infinity];
   for (let i = 0; i < 20_000; i++) values.push(Math.round((random.next() - 0.2) * 10 ** (1 + random.nextInt(9)) * 1000) / 1000);
-  for (const x of values) assert.equal(millisText(x), JSON.stringify(x), `${x}`);
+  const lines = new QueryRecordLines();
+  for (const x of values) {
+    const loss = { id: 1, warmup: false, scheduledMs: x, submittedMs: 2, lostMs: 3, reason: 'r', label: null };
+    assert.equal(lines.loss(loss), JSON.stringify({ id: 1, warmup: false, outcome: 'lost', scheduledMs: x, submittedMs: 2, lostMs: 3, reason: 'r', label: null }), `${x}`);
+  }
+});
+
+test('records: integers, labels and predictions are written as JSON.stringify writes them; lines are appended as UTF-8 bytes', () => {
+  const random = new SeededRandom(4);
+  const lines = new QueryRecordLines();
+  const expected: string[] = [];
+  const ints = [0, -0, 1, 9, 10, 99, 100, -1, -10, 2 ** 31, 2 ** 32 + 1, 999_999_999_999_999, 1e15, -1e15, 1e21, 2.5, -7.125, 1e-7, NaN, -Infinity];
+  for (let i = 0; i < 5_000; i++) ints.push(Math.round((random.next() - 0.3) * 10 ** random.nextInt(16)));
+  for (const [i, x] of ints.entries()) {
+    const a = { id: i, warmup: i % 2 === 0, scheduledMs: i / 8, submittedMs: i / 8, answeredMs: i, latencyUs: x, fromSubmitUs: -x, path: 'original', instance: 'deployed-é', prediction: x, label: i % 3 === 0 ? null : x, correct: i % 5 === 0 ? null : i % 2 === 1 };
+    lines.appendAnswer(a.id, a.warmup, a.scheduledMs, a.submittedMs, a.answeredMs, a.latencyUs, a.fromSubmitUs, a.path, a.instance, a.prediction, a.label, a.correct);
+    const { id, warmup, ...rest } = a;
+    expected.push(JSON.stringify({ id, warmup, outcome: 'answer', ...rest }));
+  }
+  assert.ok(lines.length > 1 << 16, 'the buffer grew past its first size');
+  assert.equal(new TextDecoder().decode(lines.bytes.subarray(0, lines.length)), expected.map((l) => `${l}\n`).join(''));
+  lines.clear();
+  assert.equal(lines.length, 0);
 });

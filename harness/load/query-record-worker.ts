@@ -36,15 +36,15 @@ const { fd, shared, ring, failures } = workerData as { fd: number; shared: Int32
 const port = parentPort!;
 const lines = new QueryRecordLines();
 const strings: string[] = [];
-const FLUSH_CHARS = 256 * 1024;
-let buffer = '';
+/** Bytes of lines gathered before a write. */
+const FLUSH_BYTES = 256 * 1024;
 let written = 0;
 let failed = false;
 
 function flush(): void {
-  if (buffer.length === 0) return;
-  writeSync(fd, buffer);
-  buffer = '';
+  let offset = 0;
+  while (offset < lines.length) offset += writeSync(fd, lines.bytes, offset, lines.length - offset);
+  lines.clear();
 }
 
 function text(code: number): string {
@@ -59,34 +59,26 @@ function writeBatch(data: Float64Array, count: number): void {
     const flags = data[o];
     const warmup = (flags & FLAG_WARMUP) !== 0;
     const label = (flags & FLAG_LABEL) !== 0 ? data[o + SLOT_LABEL] : null;
-    const line =
-      (flags & FLAG_LOSS) !== 0
-        ? lines.loss({
-            id: data[o + SLOT_ID],
-            warmup,
-            scheduledMs: data[o + SLOT_SCHEDULED_MS],
-            submittedMs: data[o + SLOT_SUBMITTED_MS],
-            lostMs: data[o + SLOT_AT_MS],
-            reason: text(data[o + SLOT_TEXT]),
-            label,
-          })
-        : lines.answer({
-            id: data[o + SLOT_ID],
-            warmup,
-            scheduledMs: data[o + SLOT_SCHEDULED_MS],
-            submittedMs: data[o + SLOT_SUBMITTED_MS],
-            answeredMs: data[o + SLOT_AT_MS],
-            latencyUs: data[o + SLOT_LATENCY_US],
-            fromSubmitUs: data[o + SLOT_FROM_SUBMIT_US],
-            path: text(data[o + SLOT_TEXT]),
-            instance: (flags & FLAG_INSTANCE) !== 0 ? text(data[o + SLOT_INSTANCE]) : null,
-            prediction: data[o + SLOT_PREDICTION],
-            label,
-            correct: (flags & FLAG_CORRECT_KNOWN) !== 0 ? (flags & FLAG_CORRECT) !== 0 : null,
-          });
-    buffer += line + '\n';
+    if ((flags & FLAG_LOSS) !== 0) {
+      lines.appendLoss(data[o + SLOT_ID], warmup, data[o + SLOT_SCHEDULED_MS], data[o + SLOT_SUBMITTED_MS], data[o + SLOT_AT_MS], text(data[o + SLOT_TEXT]), label);
+    } else {
+      lines.appendAnswer(
+        data[o + SLOT_ID],
+        warmup,
+        data[o + SLOT_SCHEDULED_MS],
+        data[o + SLOT_SUBMITTED_MS],
+        data[o + SLOT_AT_MS],
+        data[o + SLOT_LATENCY_US],
+        data[o + SLOT_FROM_SUBMIT_US],
+        text(data[o + SLOT_TEXT]),
+        (flags & FLAG_INSTANCE) !== 0 ? text(data[o + SLOT_INSTANCE]) : null,
+        data[o + SLOT_PREDICTION],
+        label,
+        (flags & FLAG_CORRECT_KNOWN) !== 0 ? (flags & FLAG_CORRECT) !== 0 : null,
+      );
+    }
     written++;
-    if (buffer.length >= FLUSH_CHARS) flush();
+    if (lines.length >= FLUSH_BYTES) flush();
   }
 }
 
