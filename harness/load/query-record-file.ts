@@ -13,6 +13,9 @@ import {
   RING_BATCHES,
   SHARED_BATCHES_DONE,
   SHARED_FAILED,
+  SHARED_CELLS,
+  SHARED_STARTED,
+  STARTUP_BATCHES,
   SLOT_AT_MS,
   SLOT_FROM_SUBMIT_US,
   SLOT_ID,
@@ -51,7 +54,9 @@ export function partialPathOf(path: string): string {
  *   hundreds of thousands of records per second; formatting and writing them no longer share its
  *   thread. The batches are slots of one ring of shared memory allocated at the start, so nothing
  *   is allocated per batch and memory stays flat: when the writer is RING_BATCHES batches behind,
- *   the driver's thread waits for it.
+ *   the driver's thread waits for it. Only while the writer thread is starting (~0.2 s, loading
+ *   its code) are full batches handed over outside the ring instead (STARTUP_BATCHES at most), so
+ *   a fast simulation does not stall at its start.
  * - While it is written the file is named partial (see partialPathOf), created at once; finish(true)
  *   renames it to its final name in one step once every line is written, so the final name only
  *   ever holds a complete file; finish(false), abort() or a crash leave the partial file.
@@ -62,10 +67,16 @@ export class QueryRecordFile {
   private readonly worker: Worker;
   /** The writer thread's failures, readable synchronously (its events wait for an event loop the driver's thread may not return to). */
   private readonly failures: MessagePort;
-  private readonly shared = new Int32Array(new SharedArrayBuffer(8));
+  private readonly shared = new Int32Array(new SharedArrayBuffer(SHARED_CELLS * 4));
   /** The ring of batches, shared with the writer thread, and the slot being filled. */
   private readonly ring = new Float64Array(new SharedArrayBuffer(RING_BATCHES * BATCH_RECORDS * RECORD_SLOTS * 8));
   private batch: Float64Array = this.ring.subarray(0, BATCH_RECORDS * RECORD_SLOTS);
+  /** The ring slot of `batch`, or undefined for a batch outside the ring (while the writer starts). */
+  private batchSlot: number | undefined = 0;
+  /** Ring slots taken so far (the first batch takes slot 0), and the number (in hand-over order) of the last batch in each slot. */
+  private ringBatches = 1;
+  private readonly slotLastBatch = new Array<number>(RING_BATCHES).fill(-1);
+  private startupBatches = 0;
   private inBatch = 0;
   private batchStartedAt = 0;
   private batchesSent = 0;
@@ -213,28 +224,41 @@ export class QueryRecordFile {
   }
 
   /**
-   * Hands the current batch to the writer thread; then, unless it was the last, waits until the
-   * ring's next slot is free (the writer is done with the batch that filled it before).
+   * Hands the current batch to the writer thread; then, unless it was the last, finds room for the
+   * next one: the ring's next slot once the writer is done with the batch that filled it before, or,
+   * while the writer thread is still starting, a batch of its own (up to STARTUP_BATCHES) rather
+   * than wait.
    */
   private send(last = false): void {
     this.throwIfFailed();
     if (this.inBatch === 0 && this.newStrings.length === 0) return;
-    const slot = this.batchesSent % RING_BATCHES;
-    this.post({ type: 'batch', strings: this.newStrings, slot, count: this.inBatch });
+    if (this.batchSlot !== undefined) this.slotLastBatch[this.batchSlot] = this.batchesSent;
+    this.post({ type: 'batch', strings: this.newStrings, slot: this.batchSlot ?? this.batch, count: this.inBatch });
     this.batchesSent++;
     this.inBatch = 0;
     this.newStrings = [];
     if (last) return;
+    const slot = this.ringBatches % RING_BATCHES;
+    // The slot is free once the writer has done every batch up to the one that used it last.
+    const needed = this.slotLastBatch[slot] + 1;
+    let done = Atomics.load(this.shared, SHARED_BATCHES_DONE);
+    if (done < needed && this.startupBatches < STARTUP_BATCHES && Atomics.load(this.shared, SHARED_STARTED) === 0) {
+      this.startupBatches++;
+      this.batch = new Float64Array(new SharedArrayBuffer(BATCH_RECORDS * RECORD_SLOTS * 8));
+      this.batchSlot = undefined;
+      return;
+    }
     const waitFrom = performance.now();
-    for (;;) {
-      const done = Atomics.load(this.shared, SHARED_BATCHES_DONE);
-      if (this.batchesSent - done < RING_BATCHES) break;
+    while (done < needed) {
       this.throwIfFailed();
       if (performance.now() - waitFrom > STALL_TIMEOUT_MS) throw new Error(`${this.path}: the records writer thread made no progress for ${STALL_TIMEOUT_MS / 1000} s`);
       Atomics.wait(this.shared, SHARED_BATCHES_DONE, done, 1000);
+      done = Atomics.load(this.shared, SHARED_BATCHES_DONE);
     }
-    const next = (this.batchesSent % RING_BATCHES) * BATCH_RECORDS * RECORD_SLOTS;
-    this.batch = this.ring.subarray(next, next + BATCH_RECORDS * RECORD_SLOTS);
+    this.ringBatches++;
+    const start = slot * BATCH_RECORDS * RECORD_SLOTS;
+    this.batch = this.ring.subarray(start, start + BATCH_RECORDS * RECORD_SLOTS);
+    this.batchSlot = slot;
   }
 
   /** Throws the writer thread's failure, if it reported one. */

@@ -11,6 +11,7 @@ import {
   RECORD_SLOTS,
   SHARED_BATCHES_DONE,
   SHARED_FAILED,
+  SHARED_STARTED,
   SLOT_AT_MS,
   SLOT_FROM_SUBMIT_US,
   SLOT_ID,
@@ -98,8 +99,12 @@ port.on('message', (m: RecordWriterMessage) => {
   try {
     if (m.type === 'batch') {
       for (const s of m.strings) strings.push(s);
-      const start = m.slot * BATCH_RECORDS * RECORD_SLOTS;
-      writeBatch(ring.subarray(start, start + m.count * RECORD_SLOTS), m.count);
+      if (typeof m.slot === 'number') {
+        const start = m.slot * BATCH_RECORDS * RECORD_SLOTS;
+        writeBatch(ring.subarray(start, start + m.count * RECORD_SLOTS), m.count);
+      } else {
+        writeBatch(m.slot, m.count);
+      }
       // A batch's lines reach the file before it counts as done: the driver's thread may close the file after the last one.
       flush();
       Atomics.add(shared, SHARED_BATCHES_DONE, 1);
@@ -113,3 +118,6 @@ port.on('message', (m: RecordWriterMessage) => {
     fail(error);
   }
 });
+
+// Loaded and listening: the driver's thread stops handing batches over outside the ring.
+Atomics.store(shared, SHARED_STARTED, 1);
