@@ -1,5 +1,6 @@
 import type { Clock } from '../harness/clock.ts';
 import type { InferenceHandle, InferenceOutcome, Instance, InstanceRole } from './instance.ts';
+import { LinkedList } from './linked-list.ts';
 
 /**
  * Anything a pull queue can send to an instance: one inference on `batch` samples. `queueSlot` is
@@ -13,23 +14,25 @@ export interface QueuedRequest {
   queueSlot?: QueueSlot | undefined;
 }
 
-/** A request waiting in a pull queue (a node of the queue's list). */
+/** A request waiting in a pull queue (an item of the queue's waiting list). */
 class WaitingSlot {
-  prev: WaitingSlot | undefined = undefined;
-  next: WaitingSlot | undefined = undefined;
+  listPrev: WaitingSlot | undefined = undefined;
+  listNext: WaitingSlot | undefined = undefined;
+  listed = false;
   constructor(
     readonly queue: object,
     readonly request: QueuedRequest,
   ) {}
 }
 
-/** A request running on an instance (a node of the queue's list of running requests). */
+/** A request running on an instance (an item of the queue's list of running requests). */
 class RunningSlot {
   handle: InferenceHandle | undefined = undefined;
   /** The outcome was handled, or the queue dropped the request: a late callback does nothing. */
   finished = false;
-  prev: RunningSlot | undefined = undefined;
-  next: RunningSlot | undefined = undefined;
+  listPrev: RunningSlot | undefined = undefined;
+  listNext: RunningSlot | undefined = undefined;
+  listed = false;
   constructor(
     readonly queue: object,
     readonly request: QueuedRequest,
@@ -77,14 +80,10 @@ export const RETRIES_AFTER_ERROR = 2;
  */
 export class PullQueue<R extends QueuedRequest> {
   readonly role: InstanceRole;
-  private head: WaitingSlot | undefined;
-  private tail: WaitingSlot | undefined;
-  private waitingCount = 0;
+  private readonly waiting = new LinkedList<WaitingSlot>();
   private readonly idle: Instance[];
-  /** Running requests, in start order (a list, for close()). */
-  private firstRunning: RunningSlot | undefined;
-  private lastRunning: RunningSlot | undefined;
-  private runningCount = 0;
+  /** Running requests, in start order (for close()). */
+  private readonly running = new LinkedList<RunningSlot>();
   private readonly down = new Set<Instance>();
   private startedCount = 0;
   private closed = false;
@@ -102,7 +101,7 @@ export class PullQueue<R extends QueuedRequest> {
 
   /** Requests waiting (not running). */
   get length(): number {
-    return this.waitingCount;
+    return this.waiting.size;
   }
 
   /** Instances not known to be down. */
@@ -116,7 +115,7 @@ export class PullQueue<R extends QueuedRequest> {
 
   /** Requests running on instances now. */
   get busy(): number {
-    return this.runningCount;
+    return this.running.size;
   }
 
   /** Inference requests started so far. */
@@ -149,23 +148,21 @@ export class PullQueue<R extends QueuedRequest> {
     const slot = request.queueSlot;
     if (!(slot instanceof WaitingSlot) || slot.queue !== this) return false;
     request.queueSlot = undefined;
-    this.unlinkWaiting(slot);
+    this.waiting.remove(slot);
     return true;
   }
 
   /** Drops every queued request and cancels running ones (their callbacks will not be called). */
   close(): void {
     this.closed = true;
-    for (let r = this.firstRunning; r !== undefined; r = r.next) {
+    for (const r of this.running.items()) {
       r.finished = true;
       r.request.queueSlot = undefined;
       r.handle?.cancel();
     }
-    this.firstRunning = this.lastRunning = undefined;
-    this.runningCount = 0;
-    for (let w = this.head; w !== undefined; w = w.next) w.request.queueSlot = undefined;
-    this.head = this.tail = undefined;
-    this.waitingCount = 0;
+    this.running.clear();
+    for (const w of this.waiting.items()) w.request.queueSlot = undefined;
+    this.waiting.clear();
   }
 
   private insert(request: R, front: boolean): void {
@@ -179,42 +176,23 @@ export class PullQueue<R extends QueuedRequest> {
       );
     }
     // Nothing waiting and an instance idle: the request starts at once, without waiting.
-    if (this.head === undefined && this.idle.length > 0) {
+    if (this.waiting.size === 0 && this.idle.length > 0) {
       this.start(this.idle.shift()!, request);
       return;
     }
     const slot = new WaitingSlot(this, request);
     request.queueSlot = slot;
-    this.waitingCount++;
-    if (!this.head || !this.tail) {
-      this.head = this.tail = slot;
-    } else if (front) {
-      slot.next = this.head;
-      this.head.prev = slot;
-      this.head = slot;
-    } else {
-      slot.prev = this.tail;
-      this.tail.next = slot;
-      this.tail = slot;
-    }
+    if (front) this.waiting.prepend(slot);
+    else this.waiting.append(slot);
     this.pump();
   }
 
-  private unlinkWaiting(slot: WaitingSlot): void {
-    this.waitingCount--;
-    if (slot.prev) slot.prev.next = slot.next;
-    else this.head = slot.next;
-    if (slot.next) slot.next.prev = slot.prev;
-    else this.tail = slot.prev;
-  }
-
   private pump(): void {
-    while (!this.closed && this.head && this.idle.length > 0) {
+    for (let slot = this.waiting.first; !this.closed && slot !== undefined && this.idle.length > 0; slot = this.waiting.first) {
       const instance = this.idle.shift()!;
-      const slot = this.head;
       const request = slot.request as R;
       request.queueSlot = undefined;
-      this.unlinkWaiting(slot);
+      this.waiting.remove(slot);
       this.start(instance, request);
     }
   }
@@ -222,13 +200,7 @@ export class PullQueue<R extends QueuedRequest> {
   private start(instance: Instance, request: R): void {
     const entry = new RunningSlot(this, request, instance, this.clock.now());
     request.queueSlot = entry;
-    if (this.lastRunning === undefined) this.firstRunning = entry;
-    else {
-      entry.prev = this.lastRunning;
-      this.lastRunning.next = entry;
-    }
-    this.lastRunning = entry;
-    this.runningCount++;
+    this.running.append(entry);
     this.startedCount++;
     try {
       entry.handle = instance.infer(request.input, request.batch, (outcome) => this.finish(entry, outcome));
@@ -246,11 +218,7 @@ export class PullQueue<R extends QueuedRequest> {
     entry.finished = true;
     const request = entry.request as R;
     request.queueSlot = undefined;
-    this.runningCount--;
-    if (entry.prev) entry.prev.next = entry.next;
-    else this.firstRunning = entry.next;
-    if (entry.next) entry.next.prev = entry.prev;
-    else this.lastRunning = entry.prev;
+    this.running.remove(entry);
     const { instance } = entry;
     const serviceMs = this.clock.now() - entry.startedAt;
     if (outcome.ok) {

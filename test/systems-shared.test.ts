@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ManualClock } from '../harness/clock.ts';
 import { DeadlineGuard } from '../systems/deadline-guard.ts';
+import { LinkedList, type ListLinks } from '../systems/linked-list.ts';
 import { PullQueue, type QueuedRequest } from '../systems/pull-queue.ts';
 import { SlidingQuantile } from '../systems/replication/sliding-quantile.ts';
 import { batchInput, QueryBatcher } from '../systems/query-batcher.ts';
@@ -227,4 +228,31 @@ test('query batcher: releases full batches in arrival order and concatenates inp
   assert.equal(b.remove(3), true);
   assert.equal(b.waiting.length, 0);
   assert.throws(() => new QueryBatcher(0), /positive integer/);
+});
+
+test('linked list: append, prepend and remove in order; an item is on one list at a time', () => {
+  interface Item extends ListLinks<Item> {
+    readonly name: string;
+  }
+  const item = (name: string): Item => ({ name, listPrev: undefined, listNext: undefined, listed: false });
+  const list = new LinkedList<Item>();
+  const [a, b, c, d] = ['a', 'b', 'c', 'd'].map(item);
+  list.append(a);
+  list.append(b);
+  list.prepend(c);
+  list.append(d);
+  assert.deepEqual(list.items().map((i) => i.name), ['c', 'a', 'b', 'd']);
+  assert.equal(list.size, 4);
+  assert.equal(list.remove(b), true);
+  assert.equal(list.remove(b), false, 'not on the list any more');
+  assert.equal(list.remove(c), true);
+  assert.equal(list.first?.name, 'a');
+  assert.throws(() => new LinkedList<Item>().append(a), /already on a list/);
+  list.remove(d);
+  assert.deepEqual(list.items().map((i) => i.name), ['a']);
+  list.append(b);
+  list.clear();
+  assert.equal(list.size, 0);
+  assert.equal(list.first, undefined);
+  assert.equal(a.listed || b.listed, false);
 });

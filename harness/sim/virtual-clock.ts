@@ -42,7 +42,7 @@ export class VirtualClock implements Clock {
     // NaN or negative: as soon as possible (after what is already due now).
     const due = delayMs > 0 ? this.current + delayMs : this.current;
     const timer = new VirtualTimer(this.nextId++, fn);
-    this.push(timer, due, timer.id);
+    this.push(timer, due);
     this.live++;
     return timer;
   }
@@ -126,7 +126,8 @@ export class VirtualClock implements Clock {
 
   // ---- binary heap on (due, set order) ----------------------------------------------------
 
-  private push(t: VirtualTimer, due: number, id: number): void {
+  private push(t: VirtualTimer, due: number): void {
+    const id = t.id;
     const heap = this.heap;
     let i = heap.length;
     if (i === this.dues.length) {

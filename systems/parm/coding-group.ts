@@ -18,10 +18,10 @@ export interface DataRequest extends QueuedRequest {
   open: number;
   errorRetries: number;
   lastError: Error | undefined;
-  /** On ParmSystem's list of requests still waiting for an output, and its neighbours there. */
-  listedOpen: boolean;
-  openPrev: DataRequest | undefined;
-  openNext: DataRequest | undefined;
+  /** Links on ParmSystem's list of requests still waiting for an output (see LinkedList). */
+  listPrev: DataRequest | undefined;
+  listNext: DataRequest | undefined;
+  listed: boolean;
 }
 
 /** The parity request of a coding group: sample i encodes sample i of each of the k data requests. */

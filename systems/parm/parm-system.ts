@@ -3,6 +3,7 @@ import { admitQuery, type QueryIntake } from '../admit-query.ts';
 import { AnswerRecorder } from '../answer-recorder.ts';
 import { DeadlineGuard } from '../deadline-guard.ts';
 import type { Instance } from '../instance.ts';
+import { LinkedList } from '../linked-list.ts';
 import { PullQueue, RETRIES_AFTER_ERROR } from '../pull-queue.ts';
 import { batchInput, QueryBatcher } from '../query-batcher.ts';
 import type { Query, SystemContext } from '../serving-system.ts';
@@ -60,9 +61,8 @@ export class ParmSystem implements MeasuredServingSystem {
   private forming: CodingGroup;
   /** The data request of each query still open; kept only with a deadline (expire() needs it). */
   private readonly requestOf = new Map<number, DataRequest>();
-  /** Data requests with queries still open and no output yet, in dispatch order (a list through the requests' openPrev/openNext). */
-  private openHead: DataRequest | undefined;
-  private openTail: DataRequest | undefined;
+  /** Data requests with queries still open and no output yet, in dispatch order. */
+  private readonly openRequests = new LinkedList<DataRequest>();
   private readonly scratch: Float32Array;
   /**
    * When no parity instance reads input values (simulated instances), every parity query gets this
@@ -152,13 +152,13 @@ export class ParmSystem implements MeasuredServingSystem {
       errorRetries: 0,
       lastError: undefined,
       queueSlot: undefined,
-      listedOpen: false,
-      openPrev: undefined,
-      openNext: undefined,
+      listPrev: undefined,
+      listNext: undefined,
+      listed: false,
     };
     group.data.push(request);
     if (this.deadline) for (const q of queries) this.requestOf.set(q.id, request);
-    this.listOpen(request);
+    this.openRequests.append(request);
     // The data request goes out first: encoding never delays it.
     this.dataQueue.push(request);
     if (!this.deadline && this.dataQueue.alive === 0) this.sweep();
@@ -193,7 +193,7 @@ export class ParmSystem implements MeasuredServingSystem {
     this.deadline?.close();
     this.dataQueue.close();
     this.parityQueue.close();
-    while (this.openHead) this.unlistOpen(this.openHead);
+    this.openRequests.clear();
   }
 
   private sendParity(group: CodingGroup): void {
@@ -215,31 +215,10 @@ export class ParmSystem implements MeasuredServingSystem {
     this.parityQueue.push(parity);
   }
 
-  /** Appends a just-dispatched request to the open list. */
-  private listOpen(request: DataRequest): void {
-    request.listedOpen = true;
-    request.openPrev = this.openTail;
-    if (this.openTail) this.openTail.openNext = request;
-    else this.openHead = request;
-    this.openTail = request;
-  }
-
-  /** Takes a request off the open list (nothing if it is not on it). */
-  private unlistOpen(request: DataRequest): void {
-    if (!request.listedOpen) return;
-    request.listedOpen = false;
-    const { openPrev, openNext } = request;
-    if (openPrev) openPrev.openNext = openNext;
-    else this.openHead = openNext;
-    if (openNext) openNext.openPrev = openPrev;
-    else this.openTail = openPrev;
-    request.openPrev = request.openNext = undefined;
-  }
-
   private dataCompleted(request: DataRequest, output: Float32Array, instance: Instance): void {
     request.state = 'done';
     request.output = output;
-    this.unlistOpen(request);
+    this.openRequests.remove(request);
     const c = this.classes;
     let answered = 0;
     for (let i = 0; i < request.queries.length; i++) {
@@ -277,7 +256,7 @@ export class ParmSystem implements MeasuredServingSystem {
       if (this.deadline) this.requestOf.delete(id);
     }
     missing.open = 0;
-    this.unlistOpen(missing);
+    this.openRequests.remove(missing);
     this.dropQueuedData(missing, true);
   }
 
@@ -330,7 +309,7 @@ export class ParmSystem implements MeasuredServingSystem {
     this.requestOf.delete(queryId);
     request.open--;
     if (request.open === 0) {
-      this.unlistOpen(request);
+      this.openRequests.remove(request);
       this.dropQueuedData(request, true);
       this.dropParityIfUnneeded(request.group);
     }
@@ -383,7 +362,7 @@ export class ParmSystem implements MeasuredServingSystem {
       if (this.recorder.lose(q.id, reason)) this.requestOf.delete(q.id);
     }
     r.open = 0;
-    this.unlistOpen(r);
+    this.openRequests.remove(r);
     this.dropQueuedData(r, false);
   }
 
@@ -399,9 +378,7 @@ export class ParmSystem implements MeasuredServingSystem {
   private sweep(): void {
     if (this.deadline || this.closed) return;
     const groups = new Set<CodingGroup>();
-    const open: DataRequest[] = [];
-    for (let r = this.openHead; r !== undefined; r = r.openNext) open.push(r);
-    for (const r of open) {
+    for (const r of this.openRequests.items()) {
       const reason = this.deadEnd(r);
       if (reason) {
         this.loseRequest(r, reason);
