@@ -11,7 +11,13 @@
  * deleted outside the timing (deleting a file of 100+ MB takes ~80 ms here, which a run never does).
  * Goal: at least 1,000,000 simulated queries per wall second.
  *
- * Run: node --import tsx benchmarks/sim-speed.ts [--seconds 300] [--n 100] [--k 2] [--load 0.7] [--rounds 2] [--system parm]
+ * Beside the measured system, the same rounds (without records) run a floor system, by default
+ * baseline (no redundancy: one request per query to one of the N instances, nothing else): the
+ * cost of the driver, the virtual clock and the simulated instances that every simulated system
+ * pays, measured side by side with the system under test so that the machine's speed of the minute
+ * cancels out. `--floor none` skips it.
+ *
+ * Run: node --import tsx benchmarks/sim-speed.ts [--seconds 300] [--n 100] [--k 2] [--load 0.7] [--rounds 2] [--system parm] [--floor baseline|none]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,6 +38,7 @@ const { values } = parseArgs({
     load: { type: 'string', default: '0.7' },
     rounds: { type: 'string', default: '2' },
     system: { type: 'string', default: 'parm' },
+    floor: { type: 'string', default: 'baseline' },
   },
 });
 const seconds = Number(values.seconds);
@@ -45,6 +52,8 @@ if (!(Number.isInteger(n) && Number.isInteger(k) && k >= 2 && n % k === 0)) thro
 if (!(load > 0 && load < 1)) throw new Error(`--load: a fraction of capacity between 0 and 1, got ${values.load}`);
 if (!(Number.isInteger(rounds) && rounds >= 1)) throw new Error(`--rounds: a positive integer, got ${values.rounds}`);
 if (!isSystemName(system)) throw new Error(`--system: unknown system ${system}`);
+const floor = values.floor === 'none' ? undefined : values.floor;
+if (floor !== undefined && !isSystemName(floor)) throw new Error(`--floor: unknown system ${floor} (or none)`);
 
 const medianMs = 20;
 const rate = (load * n * 1000) / medianMs;
@@ -61,12 +70,12 @@ const dir = mkdtempSync(join(tmpdir(), 'parm-bench-sim-speed-'));
 
 let roundNumber = 0;
 
-async function once(records: boolean, simulatedSeconds = seconds): Promise<{ queries: number; wallS: number; cpuS: number; events: number }> {
+async function once(records: boolean, simulatedSeconds = seconds, simulated: string = system): Promise<{ queries: number; wallS: number; cpuS: number; events: number }> {
   const recordsPath = join(dir, `records-${roundNumber++}.ndjson`);
   const started = process.hrtime.bigint();
   const cpu = process.cpuUsage();
   const run = await simulateSystem({
-    system: system as never,
+    system: simulated as never,
     n,
     k,
     encoder: 'addition',
@@ -94,23 +103,36 @@ try {
     `sim-speed: ${system}, N = ${n}, k = ${k} (${machines} instances), ${rate} q/s (${load * 100}% of capacity), ${seconds} s simulated, ${rounds} round(s) each after an untimed warm-up round\n`,
   );
   const rows: string[][] = [];
+  const row = (name: string, records: boolean, round: number, m: Awaited<ReturnType<typeof once>>): void => {
+    rows.push([
+      name,
+      records ? 'with records' : 'no records',
+      String(round),
+      m.queries.toLocaleString('en-US'),
+      m.events.toLocaleString('en-US'),
+      m.wallS.toFixed(2),
+      Math.round(m.queries / m.wallS).toLocaleString('en-US'),
+      ((m.cpuS * 1e6) / m.queries).toFixed(2),
+    ]);
+  };
   await once(true, Math.min(seconds, 30));
+  if (floor !== undefined) await once(false, Math.min(seconds, 30), floor);
   for (const records of [false, true]) {
     for (let r = 0; r < rounds; r++) {
-      const m = await once(records);
-      rows.push([
-        records ? 'with records' : 'no records',
-        String(r + 1),
-        m.queries.toLocaleString('en-US'),
-        m.events.toLocaleString('en-US'),
-        m.wallS.toFixed(2),
-        Math.round(m.queries / m.wallS).toLocaleString('en-US'),
-        ((m.cpuS * 1e6) / m.queries).toFixed(2),
-      ]);
+      row(system, records, r + 1, await once(records));
+      // The floor runs right after each no-records round of the system, so both see the same machine.
+      if (!records && floor !== undefined) row(`${floor} (floor)`, false, r + 1, await once(false, seconds, floor));
     }
   }
-  process.stdout.write(`${textTable(['per-query records', 'round', 'queries', 'events', 'wall s', 'simulated queries / wall s', 'CPU µs / query'], rows)}\n`);
+  process.stdout.write(
+    `${textTable(['system', 'per-query records', 'round', 'queries', 'events', 'wall s', 'simulated queries / wall s', 'CPU µs / query'], rows)}\n`,
+  );
   process.stdout.write('goal: 1,000,000 simulated queries per wall second (ParM, k = 2, 100 deployed instances)\n');
+  if (floor !== undefined) {
+    process.stdout.write(
+      `floor: ${floor} on the same driver, virtual clock, simulated instances, arrivals and contention; what it costs per query every simulated system pays\n`,
+    );
+  }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

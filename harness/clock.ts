@@ -7,12 +7,56 @@ export interface TimerHandle {
   readonly id: number;
 }
 
+/**
+ * A timer for one callback that is set again and again, with at most one call pending: for code
+ * that sets the same timer once per query or per request (a simulation does so millions of times),
+ * so that a clock can keep one entry for it instead of a new one each time.
+ */
+export interface ReusableTimer {
+  /** Calls the callback `delayMs` from now (as Clock.setTimer); a call still pending is dropped. */
+  set(delayMs: number): void;
+  /** Drops the pending call, if any. */
+  clear(): void;
+  /** A call is pending. */
+  readonly pending: boolean;
+}
+
 export interface Clock {
   /** Milliseconds since an arbitrary origin; monotonic. */
   now(): number;
   /** Calls `fn` once, `delayMs` from now (0 or less: as soon as possible, never synchronously). */
   setTimer(delayMs: number, fn: () => void): TimerHandle;
   clearTimer(handle: TimerHandle): void;
+  /** A reusable timer calling `fn` (see ReusableTimer); it runs in the same order as setTimer's timers set at the same moments. */
+  timer(fn: () => void): ReusableTimer;
+}
+
+/** A ReusableTimer on any clock's setTimer and clearTimer. */
+export class HandleTimer implements ReusableTimer {
+  private handle: TimerHandle | undefined;
+  private readonly run = (): void => {
+    this.handle = undefined;
+    this.fn();
+  };
+
+  constructor(
+    private readonly clock: Pick<Clock, 'setTimer' | 'clearTimer'>,
+    private readonly fn: () => void,
+  ) {}
+
+  set(delayMs: number): void {
+    if (this.handle) this.clock.clearTimer(this.handle);
+    this.handle = this.clock.setTimer(delayMs, this.run);
+  }
+
+  clear(): void {
+    if (this.handle) this.clock.clearTimer(this.handle);
+    this.handle = undefined;
+  }
+
+  get pending(): boolean {
+    return this.handle !== undefined;
+  }
 }
 
 /** The process's monotonic clock (performance.now) with node timers. */
@@ -41,6 +85,10 @@ export class RealClock implements Clock {
       this.timers.delete(handle.id);
     }
   }
+
+  timer(fn: () => void): ReusableTimer {
+    return new HandleTimer(this, fn);
+  }
 }
 
 /**
@@ -68,6 +116,10 @@ export class ManualClock implements Clock {
 
   clearTimer(handle: TimerHandle): void {
     this.pending.delete(handle.id);
+  }
+
+  timer(fn: () => void): ReusableTimer {
+    return new HandleTimer(this, fn);
   }
 
   /** Number of timers not yet run. */

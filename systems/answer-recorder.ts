@@ -1,12 +1,8 @@
 import type { Clock } from '../harness/clock.ts';
 import { argmaxRow } from '../workloads/models/argmax.ts';
+import { OpenQueryIndex } from './open-query-index.ts';
 import { ANSWER_PATHS } from './system-stats.ts';
 import type { AnswerPath, Query, SystemEvents } from './serving-system.ts';
-
-interface OpenQuery {
-  readonly query: Query;
-  readonly submittedAt: number;
-}
 
 /**
  * The one place where a system's queries are answered: it keeps the open queries, lets the first
@@ -15,8 +11,9 @@ interface OpenQuery {
  * loss per query" holds by construction.
  */
 export class AnswerRecorder {
-  private readonly openQueries = new Map<number, OpenQuery>();
-  private readonly answerCounts: Record<AnswerPath, number>;
+  private readonly openQueries = new OpenQueryIndex();
+  /** Answers per path, in the order of ANSWER_PATHS. */
+  private readonly answerCounts = new Float64Array(ANSWER_PATHS.length);
   private submittedCount = 0;
   private lostCount = 0;
 
@@ -25,23 +22,18 @@ export class AnswerRecorder {
     private readonly clock: Clock,
     private readonly events: SystemEvents,
     private readonly classes: number,
-  ) {
-    this.answerCounts = Object.fromEntries(ANSWER_PATHS.map((p) => [p, 0])) as Record<AnswerPath, number>;
-  }
+  ) {}
 
   /** Registers a query submitted now. */
   open(query: Query): void {
-    const before = this.openQueries.size;
-    const entry: OpenQuery = { query, submittedAt: this.clock.now() };
-    // One hash operation instead of has() then set(): a new id grows the map.
-    if (this.openQueries.set(query.id, entry).size === before) {
+    if (!this.openQueries.open(query.id, this.clock.now(), query.label)) {
       throw new Error(`${this.system}: query id ${query.id} was submitted while a query with the same id is still open; ids must be unique within a run`);
     }
     this.submittedCount++;
   }
 
   isOpen(queryId: number): boolean {
-    return this.openQueries.has(queryId);
+    return this.openQueries.isOpen(queryId);
   }
 
   /**
@@ -50,16 +42,16 @@ export class AnswerRecorder {
    * nothing, when the query was already answered or lost.
    */
   answer(queryId: number, path: AnswerPath, instance: string | null, output: Float32Array): boolean {
-    const entry = this.openQueries.get(queryId);
-    if (!entry) return false;
+    const open = this.openQueries;
+    if (!open.isOpen(queryId)) return false;
     if (output.length !== this.classes) {
       throw new RangeError(`${this.system}: answer for query ${queryId} has ${output.length} values, expected ${this.classes}`);
     }
-    this.openQueries.delete(queryId);
-    this.answerCounts[path]++;
+    const label = open.label(queryId);
+    const submittedAt = open.submitted(queryId);
+    open.close(queryId);
+    this.answerCounts[answerPathIndex(path)]++;
     const prediction = argmaxRow(output, 0, this.classes);
-    const label = entry.query.label;
-    const submittedAt = entry.submittedAt;
     const answeredAt = this.clock.now();
     // Two literal shapes rather than a spread: this runs once per query.
     this.events.answer(
@@ -72,11 +64,12 @@ export class AnswerRecorder {
 
   /** Gives up on an open query. Returns false when it was already answered or lost. */
   lose(queryId: number, reason: string): boolean {
-    const entry = this.openQueries.get(queryId);
-    if (!entry) return false;
-    this.openQueries.delete(queryId);
+    const open = this.openQueries;
+    if (!open.isOpen(queryId)) return false;
+    const submittedAt = open.submitted(queryId);
+    open.close(queryId);
     this.lostCount++;
-    this.events.lost({ queryId, submittedAt: entry.submittedAt, lostAt: this.clock.now(), reason });
+    this.events.lost({ queryId, submittedAt, lostAt: this.clock.now(), reason });
     return true;
   }
 
@@ -93,6 +86,28 @@ export class AnswerRecorder {
   }
 
   get answers(): Readonly<Record<AnswerPath, number>> {
-    return { ...this.answerCounts };
+    const counts = {} as Record<AnswerPath, number>;
+    ANSWER_PATHS.forEach((path, i) => (counts[path] = this.answerCounts[i]));
+    return counts;
   }
 }
+
+/** Where a path's count is kept (a switch: counting by a string key per answer is a slow keyed access). */
+function answerPathIndex(path: AnswerPath): number {
+  switch (path) {
+    case 'original':
+      return 0;
+    case 'reconstruction':
+      return 1;
+    case 'replica':
+      return 2;
+    case 'hedge':
+      return 3;
+    case 'backup':
+      return 4;
+    case 'default':
+      return 5;
+  }
+}
+
+if (!ANSWER_PATHS.every((path, i) => answerPathIndex(path) === i)) throw new Error('answerPathIndex does not follow ANSWER_PATHS');

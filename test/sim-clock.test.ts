@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { ManualClock, type TimerHandle } from '../harness/clock.ts';
+import { SeededRandom } from '../harness/seeded-random.ts';
 import { VirtualClock } from '../harness/sim/virtual-clock.ts';
 
 test('virtual clock: events run in time order, ties in the order they were set, each at its due time', () => {
@@ -79,4 +81,76 @@ test('virtual clock: a heap of many random timers pops in (time, order) order', 
   expected.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   clock.run();
   assert.deepEqual(seen, expected);
+});
+
+test('reusable timers: run in the same order as setTimer timers set at the same moments, on the virtual and the manual clock', () => {
+  // The same script on both clocks, once with setTimer handles and once with reusable timers: same sequence.
+  const script = (clock: VirtualClock | ManualClock, reusable: boolean, runAll: () => void): string[] => {
+    const seen: string[] = [];
+    const make = (label: string): { set(ms: number): void; clear(): void } => {
+      if (reusable) return clock.timer(() => seen.push(`${label}@${clock.now()}`));
+      let handle: TimerHandle | undefined;
+      const fn = (): void => {
+        handle = undefined;
+        seen.push(`${label}@${clock.now()}`);
+      };
+      return {
+        set: (ms) => {
+          if (handle) clock.clearTimer(handle);
+          handle = clock.setTimer(ms, fn);
+        },
+        clear: () => {
+          if (handle) clock.clearTimer(handle);
+          handle = undefined;
+        },
+      };
+    };
+    const a = make('a');
+    const b = make('b');
+    const again = make('again');
+    a.set(10);
+    b.set(10);
+    clock.setTimer(10, () => {
+      seen.push(`plain@${clock.now()}`);
+      a.set(0); // a has run: set again at the same instant, after what is due now
+      again.set(5);
+    });
+    b.set(20); // moves b: its first setting is dropped
+    clock.setTimer(15, () => {
+      again.set(3); // moves a pending timer: the entry in the heap is dropped, a new one takes its place
+      b.clear();
+    });
+    runAll();
+    return seen;
+  };
+  const virtualPlain = new VirtualClock();
+  const virtualReused = new VirtualClock();
+  const manualPlain = new ManualClock();
+  const manualReused = new ManualClock();
+  const expected = ['a@10', 'plain@10', 'a@10', 'again@18'];
+  assert.deepEqual(script(virtualPlain, false, () => virtualPlain.run()), expected);
+  assert.deepEqual(script(virtualReused, true, () => virtualReused.run()), expected);
+  assert.deepEqual(script(manualPlain, false, () => manualPlain.advance(100)), expected);
+  assert.deepEqual(script(manualReused, true, () => manualReused.advance(100)), expected);
+  assert.equal(virtualReused.pendingTimers, 0);
+});
+
+test('reusable timer on the virtual clock: set again thousands of times among other timers, it keeps one order with them', () => {
+  const clock = new VirtualClock();
+  const random = new SeededRandom(4);
+  const seen: number[] = [];
+  let fired = 0;
+  const timer = clock.timer(() => {
+    fired++;
+    seen.push(clock.now());
+    if (fired < 5_000) timer.set(random.next() * 3);
+  });
+  timer.set(1);
+  for (let i = 0; i < 5_000; i++) clock.setTimer(random.next() * 10_000, () => seen.push(clock.now()));
+  assert.equal(timer.pending, true);
+  clock.run();
+  assert.equal(fired, 5_000);
+  assert.equal(timer.pending, false);
+  assert.equal(seen.length, 10_000);
+  for (let i = 1; i < seen.length; i++) assert.ok(seen[i] >= seen[i - 1], 'events in time order');
 });

@@ -103,11 +103,17 @@ export class LoadDriver {
   private readonly sendDueNow = (): void => this.sendDue();
   private runStart = 0;
   private startedAt = '';
-  private next: number | undefined;
+  /**
+   * Scheduled time of the next query, NaN when the sending is over. Times are kept as plain numbers,
+   * never undefined, in fields set once per query: a field that may hold undefined holds a number as
+   * a new boxed object each time it is set.
+   */
+  private next = NaN;
   private nextWarmup = false;
   private lastScheduled = -Infinity;
   private windowStart: number | undefined;
-  private lastMeasuredScheduled: number | undefined;
+  /** NaN until a measured query is sent. */
+  private lastMeasuredScheduled = NaN;
   private nextIndex = 0;
   private endedEarly: string | null = null;
   private stopRequested: string | null = null;
@@ -224,7 +230,7 @@ export class LoadDriver {
 
   /** Pulls the next scheduled time; leaves `next` undefined when the sending is over. */
   private pullNext(): void {
-    this.next = undefined;
+    this.next = NaN;
     if (this.measuredSent >= this.queriesBound) return;
     const r = this.iterator!.next();
     if (r.done) return;
@@ -249,7 +255,7 @@ export class LoadDriver {
 
   private scheduleNext(): void {
     if (this.phase !== 'sending') return;
-    if (this.next === undefined) {
+    if (Number.isNaN(this.next)) {
       this.beginDrain();
       return;
     }
@@ -260,7 +266,7 @@ export class LoadDriver {
   private sendDue(): void {
     try {
       let sent = 0;
-      while (this.phase === 'sending' && this.next !== undefined && this.runStart + this.next <= this.clock.now()) {
+      while (this.phase === 'sending' && this.runStart + this.next <= this.clock.now()) {
         if (sent === MAX_SENDS_PER_TURN) {
           this.sendTimer.wakeSoon(this.sendDueNow);
           return;
@@ -472,7 +478,7 @@ export class LoadDriver {
     let window: number;
     if (this.endedEarly === null && this.durationMs !== undefined && this.measuredSent < this.queriesBound) window = this.durationMs;
     else if (this.endedEarly !== null) window = Math.max(0, Math.min(endMs, windowStart + (this.durationMs ?? Infinity)) - windowStart);
-    else window = Math.max(0, (this.lastMeasuredScheduled ?? windowStart) - windowStart);
+    else window = Math.max(0, (Number.isNaN(this.lastMeasuredScheduled) ? windowStart : this.lastMeasuredScheduled) - windowStart);
     const sampleSize = checkSampleSize(this.claimedPercentile, measured, this.overBound, this.latencyBoundMs ?? null);
     const lag = this.lag.summary();
     const validity = judgeRun({

@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '../clock.ts';
+import type { Clock, ReusableTimer } from '../clock.ts';
 
 /**
  * Wakes the load driver when its next query is due. One wake is pending at a time.
@@ -14,22 +14,21 @@ export interface SendTimer {
 
 /** Wakes through the clock's own timers: exact under a ManualClock or a simulator's virtual clock. */
 export class ClockSendTimer implements SendTimer {
-  private handle: TimerHandle | undefined;
   private fn: (() => void) | undefined;
-  /** One callback for every wake (no closure per send: a simulation wakes once per query). */
-  private readonly fire = (): void => {
-    const fn = this.fn;
-    this.handle = undefined;
-    this.fn = undefined;
-    fn?.();
-  };
+  /** One reusable timer for every wake (a simulation wakes once per query). */
+  private readonly timer: ReusableTimer;
 
-  constructor(private readonly clock: Clock) {}
+  constructor(private readonly clock: Clock) {
+    this.timer = clock.timer(() => {
+      const fn = this.fn;
+      this.fn = undefined;
+      fn?.();
+    });
+  }
 
   wakeAt(atMs: number, fn: () => void): void {
-    this.cancel();
     this.fn = fn;
-    this.handle = this.clock.setTimer(atMs - this.clock.now(), this.fire);
+    this.timer.set(atMs - this.clock.now());
   }
 
   wakeSoon(fn: () => void): void {
@@ -37,8 +36,7 @@ export class ClockSendTimer implements SendTimer {
   }
 
   cancel(): void {
-    if (this.handle) this.clock.clearTimer(this.handle);
-    this.handle = undefined;
+    this.timer.clear();
     this.fn = undefined;
   }
 }

@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '../clock.ts';
+import type { Clock, ReusableTimer } from '../clock.ts';
 import type { InferenceHandle, InferenceOutcome, Instance, InstanceRole } from '../../systems/instance.ts';
 import type { ServiceTimeSource } from './empirical-service-times.ts';
 
@@ -63,7 +63,8 @@ export class SimulatedInstance implements Instance {
   private waiting = 0;
   private current: SimJob | undefined;
   private currentStart = 0;
-  private completion: TimerHandle | undefined;
+  /** Fires when the inference in service is done (one timer, set again for each inference). */
+  private readonly completion: ReusableTimer;
   private heldCompletion = false;
   private slowdown = 1;
   private paused = false;
@@ -73,7 +74,6 @@ export class SimulatedInstance implements Instance {
   private refused = 0;
   private failedByCrash = 0;
   private busyMs = 0;
-  private readonly complete = (): void => this.onComplete();
   private readonly zeroAnswers: (InferenceOutcome | undefined)[] = [];
 
   constructor(
@@ -84,7 +84,9 @@ export class SimulatedInstance implements Instance {
     readonly outputSize: number,
     private readonly serviceTime: ServiceTimeSource,
     private readonly maxQueue = SIM_DEFAULT_MAX_QUEUE,
-  ) {}
+  ) {
+    this.completion = clock.timer(() => this.onComplete());
+  }
 
   infer(input: Float32Array, batch: number, done: (outcome: InferenceOutcome) => void): InferenceHandle {
     const job = new SimJob(batch, done, this);
@@ -141,8 +143,7 @@ export class SimulatedInstance implements Instance {
   crash(): void {
     if (this.crashed) return;
     this.crashed = true;
-    if (this.completion) this.clock.clearTimer(this.completion);
-    this.completion = undefined;
+    this.completion.clear();
     this.heldCompletion = false;
     const victims: SimJob[] = [];
     if (this.current && !this.current.cancelled) victims.push(this.current);
@@ -217,11 +218,10 @@ export class SimulatedInstance implements Instance {
   private begin(job: SimJob): void {
     this.current = job;
     this.currentStart = this.clock.now();
-    this.completion = this.clock.setTimer(this.serviceTime.next() * this.slowdown, this.complete);
+    this.completion.set(this.serviceTime.next() * this.slowdown);
   }
 
   private onComplete(): void {
-    this.completion = undefined;
     if (this.paused) {
       this.heldCompletion = true;
       return;

@@ -1,11 +1,45 @@
-import type { Clock, TimerHandle } from '../clock.ts';
+import type { Clock, ReusableTimer, TimerHandle } from '../clock.ts';
 
-/** One pending event: a timer of the virtual clock. The handle given back by setTimer is the entry itself. */
+/**
+ * One event: a timer of the virtual clock. The handle given back by setTimer is the entry itself.
+ * A reusable timer sets its entry again once the heap has let go of it (`inHeap` false).
+ */
 class VirtualTimer implements TimerHandle {
+  inHeap = false;
   constructor(
-    readonly id: number,
+    public id: number,
     public fn: (() => void) | null,
   ) {}
+}
+
+/**
+ * The virtual clock's ReusableTimer: one entry, set again while it is out of the heap, so a timer
+ * set once per request allocates nothing and stores no new object into the clock. An entry that
+ * was cleared while still in the heap stays there, emptied, and a new entry takes its place.
+ */
+class VirtualReusableTimer implements ReusableTimer {
+  private entry: VirtualTimer;
+
+  constructor(
+    private readonly clock: VirtualClock,
+    private readonly fn: () => void,
+  ) {
+    this.entry = new VirtualTimer(0, null);
+  }
+
+  set(delayMs: number): void {
+    this.clear();
+    if (this.entry.inHeap) this.entry = new VirtualTimer(0, null);
+    this.clock.schedule(this.entry, delayMs, this.fn);
+  }
+
+  clear(): void {
+    this.clock.clearTimer(this.entry);
+  }
+
+  get pending(): boolean {
+    return this.entry.fn !== null;
+  }
 }
 
 /**
@@ -14,17 +48,26 @@ class VirtualTimer implements TimerHandle {
  * the order they were set (FIFO ties) and a run is the same on every machine. Nothing happens
  * until run() (or runUntil) pops the events; each callback runs with now() equal to its due time,
  * synchronously, and may set more timers. Cleared timers stay in the heap, emptied, and are
- * skipped when they come up (no search on clear). The heap keeps due times and set order in typed
- * arrays beside the timers, so ordering compares numbers in contiguous memory instead of following a
- * pointer per comparison (the heap is popped once per event).
+ * skipped when they come up (no search on clear).
+ *
+ * The heap holds numbers only: each pending timer sits in a slot of `timers` from its push to its
+ * pop, and the heap's typed arrays keep the slot, the due time and the set order of each entry. A
+ * sift moves numbers, never object references: storing a newly made timer into a long-lived array
+ * costs the garbage collector's write barrier a slow path, once per store, and a sift would do
+ * that at every level it moves an entry (the heap is popped once per event).
  */
 export class VirtualClock implements Clock {
   private current: number;
   private nextId = 1;
-  /** The heap: timers, and their due times and set order at the same positions. */
-  private readonly heap: VirtualTimer[] = [];
+  /** Pending timers by slot; a slot is free (undefined) between a pop and the next push that takes it. */
+  private readonly timers: (VirtualTimer | undefined)[] = [];
+  private freeSlots = new Int32Array(256);
+  private freeCount = 0;
+  /** The heap, in three arrays indexed by heap position: slot of the timer, due time, set order. */
+  private slots = new Int32Array(256);
   private dues = new Float64Array(256);
   private order = new Float64Array(256);
+  private size = 0;
   private live = 0;
   private executed = 0;
   private halted = false;
@@ -39,12 +82,23 @@ export class VirtualClock implements Clock {
   }
 
   setTimer(delayMs: number, fn: () => void): TimerHandle {
+    const timer = new VirtualTimer(0, null);
+    this.schedule(timer, delayMs, fn);
+    return timer;
+  }
+
+  timer(fn: () => void): ReusableTimer {
+    return new VirtualReusableTimer(this, fn);
+  }
+
+  /** Sets `timer` (not in the heap) to call `fn` `delayMs` from now; it takes the next set order, as a new timer would. */
+  schedule(timer: VirtualTimer, delayMs: number, fn: () => void): void {
     // NaN or negative: as soon as possible (after what is already due now).
     const due = delayMs > 0 ? this.current + delayMs : this.current;
-    const timer = new VirtualTimer(this.nextId++, fn);
+    timer.id = this.nextId++;
+    timer.fn = fn;
     this.push(timer, due);
     this.live++;
-    return timer;
   }
 
   clearTimer(handle: TimerHandle): void {
@@ -66,7 +120,7 @@ export class VirtualClock implements Clock {
   /** Due time of the next pending event, or undefined when there is none. */
   nextDue(): number | undefined {
     this.dropCleared();
-    return this.heap.length > 0 ? this.dues[0] : undefined;
+    return this.size > 0 ? this.dues[0] : undefined;
   }
 
   /** Makes the running run() / runUntil() return after the current event (e.g. when the measured run is over). */
@@ -80,9 +134,8 @@ export class VirtualClock implements Clock {
    */
   run(maxEvents = Infinity): boolean {
     let budget = maxEvents;
-    const heap = this.heap;
     this.halted = false;
-    while (heap.length > 0) {
+    while (this.size > 0) {
       if (budget <= 0 || this.halted) {
         this.halted = false;
         return false;
@@ -107,9 +160,8 @@ export class VirtualClock implements Clock {
 
   /** Runs every event due at or before `timeMs`, then sets the time to `timeMs` (if later). */
   runUntil(timeMs: number): void {
-    const heap = this.heap;
     this.halted = false;
-    while (heap.length > 0 && this.dues[0] <= timeMs && !this.halted) {
+    while (this.size > 0 && this.dues[0] <= timeMs && !this.halted) {
       const due = this.dues[0];
       this.fire(this.pop(), due);
     }
@@ -121,48 +173,59 @@ export class VirtualClock implements Clock {
   }
 
   private dropCleared(): void {
-    while (this.heap.length > 0 && this.heap[0].fn === null) this.pop();
+    while (this.size > 0 && this.timers[this.slots[0]]!.fn === null) this.pop();
   }
 
   // ---- binary heap on (due, set order) ----------------------------------------------------
 
   private push(t: VirtualTimer, due: number): void {
     const id = t.id;
-    const heap = this.heap;
-    let i = heap.length;
-    if (i === this.dues.length) {
-      const dues = new Float64Array(i * 2);
-      dues.set(this.dues);
-      this.dues = dues;
-      const order = new Float64Array(i * 2);
-      order.set(this.order);
-      this.order = order;
+    t.inHeap = true;
+    let slot: number;
+    if (this.freeCount > 0) {
+      slot = this.freeSlots[--this.freeCount];
+      this.timers[slot] = t;
+    } else {
+      slot = this.timers.length;
+      this.timers.push(t);
     }
+    let i = this.size;
+    if (i === this.dues.length) this.grow();
+    const slots = this.slots;
     const dues = this.dues;
     const order = this.order;
-    heap.push(t);
+    this.size = i + 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
       const pd = dues[parent];
       if (pd < due || (pd === due && order[parent] < id)) break;
-      heap[i] = heap[parent];
+      slots[i] = slots[parent];
       dues[i] = pd;
       order[i] = order[parent];
       i = parent;
     }
-    heap[i] = t;
+    slots[i] = slot;
     dues[i] = due;
     order[i] = id;
   }
 
   private pop(): VirtualTimer {
-    const heap = this.heap;
+    const slots = this.slots;
     const dues = this.dues;
     const order = this.order;
-    const top = heap[0];
-    const last = heap.pop()!;
-    const n = heap.length;
+    const topSlot = slots[0];
+    const top = this.timers[topSlot]!;
+    this.timers[topSlot] = undefined;
+    top.inHeap = false;
+    if (this.freeCount === this.freeSlots.length) {
+      const free = new Int32Array(this.freeCount * 2);
+      free.set(this.freeSlots);
+      this.freeSlots = free;
+    }
+    this.freeSlots[this.freeCount++] = topSlot;
+    const n = --this.size;
     if (n > 0) {
+      const lastSlot = slots[n];
       const lastDue = dues[n];
       const lastId = order[n];
       let i = 0;
@@ -179,15 +242,28 @@ export class VirtualClock implements Clock {
           }
         }
         if (lastDue < cd || (lastDue === cd && lastId < order[c])) break;
-        heap[i] = heap[c];
+        slots[i] = slots[c];
         dues[i] = cd;
         order[i] = order[c];
         i = c;
       }
-      heap[i] = last;
+      slots[i] = lastSlot;
       dues[i] = lastDue;
       order[i] = lastId;
     }
     return top;
+  }
+
+  private grow(): void {
+    const capacity = this.dues.length * 2;
+    const slots = new Int32Array(capacity);
+    slots.set(this.slots);
+    this.slots = slots;
+    const dues = new Float64Array(capacity);
+    dues.set(this.dues);
+    this.dues = dues;
+    const order = new Float64Array(capacity);
+    order.set(this.order);
+    this.order = order;
   }
 }
