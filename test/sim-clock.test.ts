@@ -154,3 +154,35 @@ test('reusable timer on the virtual clock: set again thousands of times among ot
   assert.equal(seen.length, 10_000);
   for (let i = 1; i < seen.length; i++) assert.ok(seen[i] >= seen[i - 1], 'events in time order');
 });
+
+test('virtual clock: random timers, ties, clears and timers set from callbacks run in the order of a plain (due, set order) scan', () => {
+  // The reference: ManualClock, which finds each next timer by scanning all of them.
+  for (const seed of [1, 2, 3]) {
+    const runs = [new VirtualClock(), new ManualClock()].map((clock) => {
+      const random = new SeededRandom(seed);
+      const seen: string[] = [];
+      const handles: TimerHandle[] = [];
+      const reusable = [0, 1, 2].map((r) => clock.timer(() => seen.push(`r${r}@${clock.now()}`)));
+      let made = 0;
+      const add = (depth: number): void => {
+        const label = made++;
+        // Whole-ms delays in a short range: many timers fall due at the same instant.
+        handles.push(
+          clock.setTimer(Math.floor(random.next() * 6) - 1, () => {
+            seen.push(`${label}@${clock.now()}`);
+            if (depth < 3 && made < 3_000) for (let c = 0; c < 3; c++) if (random.next() < 0.6) add(depth + 1);
+            if (random.next() < 0.3) clock.clearTimer(handles[Math.floor(random.next() * handles.length)]);
+            if (random.next() < 0.4) reusable[Math.floor(random.next() * 3)].set(Math.floor(random.next() * 4));
+            if (random.next() < 0.1) reusable[Math.floor(random.next() * 3)].clear();
+          }),
+        );
+      };
+      for (let i = 0; i < 200; i++) add(0);
+      if (clock instanceof VirtualClock) clock.run();
+      else clock.advance(1_000_000);
+      return seen;
+    });
+    assert.ok(runs[0].length > 500, `seed ${seed}: ${runs[0].length} events`);
+    assert.deepEqual(runs[0], runs[1], `seed ${seed}`);
+  }
+});

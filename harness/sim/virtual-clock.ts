@@ -2,10 +2,11 @@ import type { Clock, ReusableTimer, TimerHandle } from '../clock.ts';
 
 /**
  * One event: a timer of the virtual clock. The handle given back by setTimer is the entry itself.
- * A reusable timer sets its entry again once the heap has let go of it (`inHeap` false).
+ * A reusable timer sets its entry again once the clock's queue has let go of it (`queued` false).
  */
 class VirtualTimer implements TimerHandle {
-  inHeap = false;
+  /** Held by the clock's queue (the heap or the front place), even if cleared meanwhile. */
+  queued = false;
   constructor(
     public id: number,
     public fn: (() => void) | null,
@@ -29,7 +30,7 @@ class VirtualReusableTimer implements ReusableTimer {
 
   set(delayMs: number): void {
     this.clear();
-    if (this.entry.inHeap) this.entry = new VirtualTimer(0, null);
+    if (this.entry.queued) this.entry = new VirtualTimer(0, null);
     this.clock.schedule(this.entry, delayMs, this.fn);
   }
 
@@ -68,6 +69,15 @@ export class VirtualClock implements Clock {
   private dues = new Float64Array(256);
   private order = new Float64Array(256);
   private size = 0;
+  /**
+   * The soonest event, kept out of the heap while it is sooner than everything in it (in due time,
+   * then set order). The next query's send is often the soonest event, set just after the previous
+   * one ran: it then skips the heap's sift up and down.
+   */
+  private front: VirtualTimer | undefined = undefined;
+  private frontDue = 0;
+  /** Due time of the timer takeNext() gave last. */
+  private takenDue = 0;
   private live = 0;
   private executed = 0;
   private halted = false;
@@ -120,7 +130,7 @@ export class VirtualClock implements Clock {
   /** Due time of the next pending event, or undefined when there is none. */
   nextDue(): number | undefined {
     this.dropCleared();
-    return this.size > 0 ? this.dues[0] : undefined;
+    return this.front !== undefined ? this.frontDue : this.size > 0 ? this.dues[0] : undefined;
   }
 
   /** Makes the running run() / runUntil() return after the current event (e.g. when the measured run is over). */
@@ -135,13 +145,13 @@ export class VirtualClock implements Clock {
   run(maxEvents = Infinity): boolean {
     let budget = maxEvents;
     this.halted = false;
-    while (this.size > 0) {
+    while (this.front !== undefined || this.size > 0) {
       if (budget <= 0 || this.halted) {
         this.halted = false;
         return false;
       }
-      const due = this.dues[0];
-      if (this.fire(this.pop(), due)) budget--;
+      const timer = this.takeNext();
+      if (this.fire(timer, this.takenDue)) budget--;
     }
     return true;
   }
@@ -161,9 +171,9 @@ export class VirtualClock implements Clock {
   /** Runs every event due at or before `timeMs`, then sets the time to `timeMs` (if later). */
   runUntil(timeMs: number): void {
     this.halted = false;
-    while (this.size > 0 && this.dues[0] <= timeMs && !this.halted) {
-      const due = this.dues[0];
-      this.fire(this.pop(), due);
+    while (!this.halted && (this.front !== undefined ? this.frontDue <= timeMs : this.size > 0 && this.dues[0] <= timeMs)) {
+      const timer = this.takeNext();
+      this.fire(timer, this.takenDue);
     }
     if (this.halted) {
       this.halted = false;
@@ -173,14 +183,52 @@ export class VirtualClock implements Clock {
   }
 
   private dropCleared(): void {
-    while (this.size > 0 && this.timers[this.slots[0]]!.fn === null) this.pop();
+    for (;;) {
+      if (this.front !== undefined) {
+        if (this.front.fn !== null) return;
+      } else if (this.size === 0 || this.timers[this.slots[0]]!.fn !== null) return;
+      this.takeNext();
+    }
+  }
+
+  /** Adds a timer: to the front place when it is sooner than everything queued, else to the heap. */
+  private push(t: VirtualTimer, due: number): void {
+    t.queued = true;
+    const front = this.front;
+    if (front === undefined) {
+      // Strictly sooner than the heap's top (at the same due time the top was set first).
+      if (this.size === 0 || due < this.dues[0]) {
+        this.front = t;
+        this.frontDue = due;
+        return;
+      }
+    } else if (due < this.frontDue) {
+      // Sooner than the front timer, which goes to the heap (it is sooner than all there).
+      this.heapPush(front, this.frontDue);
+      this.front = t;
+      this.frontDue = due;
+      return;
+    }
+    this.heapPush(t, due);
+  }
+
+  /** Removes and returns the soonest timer (there must be one); its due time goes to `takenDue`. */
+  private takeNext(): VirtualTimer {
+    const front = this.front;
+    if (front !== undefined) {
+      this.front = undefined;
+      front.queued = false;
+      this.takenDue = this.frontDue;
+      return front;
+    }
+    this.takenDue = this.dues[0];
+    return this.pop();
   }
 
   // ---- binary heap on (due, set order) ----------------------------------------------------
 
-  private push(t: VirtualTimer, due: number): void {
+  private heapPush(t: VirtualTimer, due: number): void {
     const id = t.id;
-    t.inHeap = true;
     let slot: number;
     if (this.freeCount > 0) {
       slot = this.freeSlots[--this.freeCount];
@@ -216,7 +264,7 @@ export class VirtualClock implements Clock {
     const topSlot = slots[0];
     const top = this.timers[topSlot]!;
     this.timers[topSlot] = undefined;
-    top.inHeap = false;
+    top.queued = false;
     if (this.freeCount === this.freeSlots.length) {
       const free = new Int32Array(this.freeCount * 2);
       free.set(this.freeSlots);
