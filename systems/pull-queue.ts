@@ -25,24 +25,31 @@ class WaitingSlot {
   ) {}
 }
 
-/** A request running on an instance (an item of the queue's list of running requests). */
-class RunningSlot {
+/**
+ * One instance of a pull queue's pool, with the request it runs (an instance runs one request at a
+ * time). The lane lives as long as the queue: starting a request fills it in and the instance's one
+ * callback, made once, finds the request there, so nothing is allocated per request started. This
+ * relies on the Instance contract: done() is called once per inference, and not after cancel().
+ */
+class Lane {
+  /** The request running on the instance, or undefined (idle, or the queue let go of it). */
+  request: QueuedRequest | undefined = undefined;
   handle: InferenceHandle | undefined = undefined;
-  /** The outcome was handled, or the queue dropped the request: a late callback does nothing. */
-  finished = false;
-  listPrev: RunningSlot | undefined = undefined;
-  listNext: RunningSlot | undefined = undefined;
-  listed = false;
+  startedAt = 0;
+  /** The callback given to every infer() on this instance (an instance calls it once per inference). */
+  readonly done: (outcome: InferenceOutcome) => void;
+
   constructor(
     readonly queue: object,
-    readonly request: QueuedRequest,
     readonly instance: Instance,
-    readonly startedAt: number,
-  ) {}
+    finish: (lane: Lane, outcome: InferenceOutcome) => void,
+  ) {
+    this.done = (outcome) => finish(this, outcome);
+  }
 }
 
 /** What a queue keeps on a request it holds. */
-export type QueueSlot = WaitingSlot | RunningSlot;
+export type QueueSlot = WaitingSlot | Lane;
 
 /** What a pull queue tells its owner. Each call happens at the moment of the event (clock.now()). */
 export interface PullQueueListener<R extends QueuedRequest> {
@@ -81,9 +88,11 @@ export const RETRIES_AFTER_ERROR = 2;
 export class PullQueue<R extends QueuedRequest> {
   readonly role: InstanceRole;
   private readonly waiting = new LinkedList<WaitingSlot>();
-  private readonly idle: Instance[];
-  /** Running requests, in start order (for close()). */
-  private readonly running = new LinkedList<RunningSlot>();
+  /** One lane per instance, in the order given. */
+  private readonly lanes: readonly Lane[];
+  /** Lanes of idle instances, the one idle longest first. */
+  private readonly idle: Lane[];
+  private runningCount = 0;
   private readonly down = new Set<Instance>();
   private startedCount = 0;
   private closed = false;
@@ -96,7 +105,9 @@ export class PullQueue<R extends QueuedRequest> {
     private readonly listener: PullQueueListener<R>,
   ) {
     this.role = instances[0]?.role ?? 'deployed';
-    this.idle = [...instances];
+    const finish = (lane: Lane, outcome: InferenceOutcome): void => this.finish(lane, outcome);
+    this.lanes = instances.map((instance) => new Lane(this, instance, finish));
+    this.idle = [...this.lanes];
   }
 
   /** Requests waiting (not running). */
@@ -115,7 +126,7 @@ export class PullQueue<R extends QueuedRequest> {
 
   /** Requests running on instances now. */
   get busy(): number {
-    return this.running.size;
+    return this.runningCount;
   }
 
   /** Inference requests started so far. */
@@ -130,7 +141,7 @@ export class PullQueue<R extends QueuedRequest> {
 
   isRunning(request: R): boolean {
     const slot = request.queueSlot;
-    return slot instanceof RunningSlot && slot.queue === this;
+    return slot instanceof Lane && slot.queue === this && slot.request === request;
   }
 
   /** Adds at the tail; an idle instance takes it at once. */
@@ -155,12 +166,16 @@ export class PullQueue<R extends QueuedRequest> {
   /** Drops every queued request and cancels running ones (their callbacks will not be called). */
   close(): void {
     this.closed = true;
-    for (const r of this.running.items()) {
-      r.finished = true;
-      r.request.queueSlot = undefined;
-      r.handle?.cancel();
+    for (const lane of this.lanes) {
+      const request = lane.request;
+      if (request === undefined) continue;
+      const handle = lane.handle;
+      lane.request = undefined;
+      lane.handle = undefined;
+      request.queueSlot = undefined;
+      handle?.cancel();
     }
-    this.running.clear();
+    this.runningCount = 0;
     for (const w of this.waiting.items()) w.request.queueSlot = undefined;
     this.waiting.clear();
   }
@@ -189,38 +204,46 @@ export class PullQueue<R extends QueuedRequest> {
 
   private pump(): void {
     for (let slot = this.waiting.first; !this.closed && slot !== undefined && this.idle.length > 0; slot = this.waiting.first) {
-      const instance = this.idle.shift()!;
+      const lane = this.idle.shift()!;
       const request = slot.request as R;
       request.queueSlot = undefined;
       this.waiting.remove(slot);
-      this.start(instance, request);
+      this.start(lane, request);
     }
   }
 
-  private start(instance: Instance, request: R): void {
-    const entry = new RunningSlot(this, request, instance, this.clock.now());
-    request.queueSlot = entry;
-    this.running.append(entry);
+  private start(lane: Lane, request: R): void {
+    const instance = lane.instance;
+    lane.request = request;
+    lane.startedAt = this.clock.now();
+    request.queueSlot = lane;
+    this.runningCount++;
     this.startedCount++;
     try {
-      entry.handle = instance.infer(request.input, request.batch, (outcome) => this.finish(entry, outcome));
+      const handle = instance.infer(request.input, request.batch, lane.done);
+      // (A callback that came synchronously, against the contract, has already let go of the request.)
+      if (lane.request === request) lane.handle = handle;
     } catch (e) {
       // A backend must report failures through the callback; one that throws is treated as gone.
       const error = new Error(`instance ${instance.id} threw from infer(): ${e instanceof Error ? e.message : String(e)}`);
-      this.clock.setTimer(0, () => this.finish(entry, { ok: false, error, instanceDown: true }));
+      this.clock.setTimer(0, () => {
+        if (lane.request === request) this.finish(lane, { ok: false, error, instanceDown: true });
+      });
       return;
     }
     this.listener.started?.(request, instance);
   }
 
-  private finish(entry: RunningSlot, outcome: InferenceOutcome): void {
-    if (this.closed || entry.finished) return;
-    entry.finished = true;
-    const request = entry.request as R;
+  private finish(lane: Lane, outcome: InferenceOutcome): void {
+    const request = lane.request as R | undefined;
+    // Nothing running there: the queue was closed (and cancelled what ran).
+    if (this.closed || request === undefined) return;
+    lane.request = undefined;
+    lane.handle = undefined;
+    this.runningCount--;
     request.queueSlot = undefined;
-    this.running.remove(entry);
-    const { instance } = entry;
-    const serviceMs = this.clock.now() - entry.startedAt;
+    const instance = lane.instance;
+    const serviceMs = this.clock.now() - lane.startedAt;
     if (outcome.ok) {
       const expected = request.batch * instance.outputSize;
       if (outcome.output.length !== expected) {
@@ -234,7 +257,7 @@ export class PullQueue<R extends QueuedRequest> {
       }
     }
     if (outcome.ok) {
-      this.idle.push(instance);
+      this.idle.push(lane);
       this.listener.completed(request, outcome.output, instance, serviceMs);
     } else if (outcome.instanceDown) {
       if (!this.down.has(instance)) {
@@ -242,14 +265,14 @@ export class PullQueue<R extends QueuedRequest> {
         // An instance that can come back (restarted after a crash) rejoins the pool when it does.
         instance.whenUp?.(() => {
           if (this.closed || !this.down.delete(instance)) return;
-          this.idle.push(instance);
+          this.idle.push(lane);
           this.pump();
         });
       }
       this.listener.failed(request, outcome.error, instance, true, serviceMs);
       if (this.alive === 0) this.listener.poolDown?.();
     } else {
-      this.idle.push(instance);
+      this.idle.push(lane);
       this.listener.failed(request, outcome.error, instance, false, serviceMs);
     }
     this.pump();
