@@ -280,15 +280,13 @@ export class VirtualClock implements Clock {
       for (;;) {
         let c = 2 * i + 1;
         if (c >= n) break;
-        let cd = dues[c];
-        const r = c + 1;
-        if (r < n) {
-          const rd = dues[r];
-          if (rd < cd || (rd === cd && order[r] < order[c])) {
-            c = r;
-            cd = rd;
-          }
+        if (c + 1 < n) {
+          // The sooner child, without a branch: which child it is is a coin toss the processor cannot predict.
+          const ld = dues[c];
+          const rd = dues[c + 1];
+          c += ((rd < ld) as unknown as number) | (((rd === ld) as unknown as number) & ((order[c + 1] < order[c]) as unknown as number));
         }
+        const cd = dues[c];
         if (lastDue < cd || (lastDue === cd && lastId < order[c])) break;
         slots[i] = slots[c];
         dues[i] = cd;
