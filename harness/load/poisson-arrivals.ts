@@ -26,13 +26,24 @@ export class PoissonArrivals implements ArrivalProcess {
 }
 
 /**
+ * What PoissonTimes hands out. A class of its own rather than an object literal: a literal
+ * {done, value} shares its hidden shape with every other such literal, such as a finished
+ * iterator's {done: true, value: undefined}, and once `value` has held undefined anywhere, every
+ * number stored into it is boxed in a new heap object (once per query here).
+ */
+class TimeResult implements IteratorYieldResult<number> {
+  readonly done = false;
+  value = 0;
+}
+
+/**
  * The endless sequence of Poisson send times. A plain iterator rather than a generator: the driver
  * pulls one time per query, and this gives the same numbers without a generator's resume per call.
  * The result object is reused (read `value` before the next call, as for-of and the driver do).
  */
 class PoissonTimes implements Iterator<number, undefined> {
   private t = 0;
-  private readonly result: { done: false; value: number } = { done: false, value: 0 };
+  private readonly result = new TimeResult();
 
   constructor(
     private readonly random: SeededRandom,
