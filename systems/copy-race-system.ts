@@ -3,6 +3,7 @@ import { admitQuery, type QueryIntake } from './admit-query.ts';
 import { AnswerRecorder } from './answer-recorder.ts';
 import { DeadlineGuard } from './deadline-guard.ts';
 import type { Instance, InstanceRole } from './instance.ts';
+import { LinkedList } from './linked-list.ts';
 import { PullQueue, RETRIES_AFTER_ERROR, type PullQueueListener, type QueuedRequest } from './pull-queue.ts';
 import { batchInput, QueryBatcher } from './query-batcher.ts';
 import type { AnswerPath, Query, SystemContext } from './serving-system.ts';
@@ -34,6 +35,10 @@ export interface Race {
   open: number;
   /** A timer that may add a copy later (hedge, delayed backup). */
   timer: TimerHandle | undefined;
+  /** Links on the system's list of open races (see LinkedList). */
+  listPrev: Race | undefined;
+  listNext: Race | undefined;
+  listed: boolean;
 }
 
 /**
@@ -60,8 +65,10 @@ export abstract class CopyRaceSystem implements MeasuredServingSystem {
   private readonly intake: QueryIntake;
   private readonly inputSize: number;
   private readonly classes: number;
+  /** The race of each query still open; kept only with a deadline (expire() needs it). */
   private readonly raceOf = new Map<number, Race>();
-  private readonly openRaces = new Set<Race>();
+  /** Races with queries still open, in dispatch order. */
+  private readonly openRaces = new LinkedList<Race>();
   private readonly allQueues: PullQueue<RaceCopy>[] = [];
   private readonly listener: PullQueueListener<RaceCopy>;
   private closed = false;
@@ -174,9 +181,18 @@ export abstract class CopyRaceSystem implements MeasuredServingSystem {
 
   /** Sends a batch of admitted queries on its way. */
   private dispatch(queries: readonly Query[]): void {
-    const race: Race = { queries, input: batchInput(queries, this.inputSize), copies: [], open: queries.length, timer: undefined };
-    for (const q of queries) this.raceOf.set(q.id, race);
-    this.openRaces.add(race);
+    const race: Race = {
+      queries,
+      input: batchInput(queries, this.inputSize),
+      copies: [],
+      open: queries.length,
+      timer: undefined,
+      listPrev: undefined,
+      listNext: undefined,
+      listed: false,
+    };
+    if (this.deadline) for (const q of queries) this.raceOf.set(q.id, race);
+    this.openRaces.append(race);
     this.launch(race);
     if (!this.deadline) this.checkRace(race);
   }
@@ -210,7 +226,7 @@ export abstract class CopyRaceSystem implements MeasuredServingSystem {
     if (this.closed) return;
     this.closed = true;
     this.deadline?.close();
-    for (const race of this.openRaces) this.clearRaceTimer(race);
+    for (const race of this.openRaces.items()) this.clearRaceTimer(race);
     this.openRaces.clear();
     for (const q of this.allQueues) q.close();
   }
@@ -253,14 +269,14 @@ export abstract class CopyRaceSystem implements MeasuredServingSystem {
   }
 
   private closeQuery(race: Race, queryId: number): void {
-    this.raceOf.delete(queryId);
+    if (this.deadline) this.raceOf.delete(queryId);
     race.open--;
     if (race.open === 0) this.endRace(race, true);
   }
 
   /** The race is over: its timer stops and its queued copies leave their queues. */
   private endRace(race: Race, countCancelled: boolean): void {
-    this.openRaces.delete(race);
+    this.openRaces.remove(race);
     this.clearRaceTimer(race);
     for (const copy of race.copies) {
       if (copy.state === 'queued' && copy.queue.remove(copy)) {
@@ -291,7 +307,7 @@ export abstract class CopyRaceSystem implements MeasuredServingSystem {
   /** Reports lost every query no copy can answer any more (only without a deadline). */
   private sweep(): void {
     if (this.deadline || this.closed) return;
-    for (const race of [...this.openRaces]) this.checkRace(race);
+    for (const race of this.openRaces.items()) this.checkRace(race);
     if (!this.allQueues.some((q) => q.alive > 0)) this.loseWaiting();
   }
 
