@@ -83,8 +83,10 @@ export class CodingGroup {
    * outputs (subtracted in group order).
    */
   reconstruct(missing: DataRequest, sample: number, classes: number, out: Float32Array): Float32Array {
-    const others: Float32Array[] = [];
-    for (const r of this.data) if (r !== missing) others.push(r.output!);
+    // Sized once (k - 1): an empty array that is pushed to grows room for 17 entries.
+    const others = new Array<Float32Array>(this.k - 1);
+    let n = 0;
+    for (const r of this.data) if (r !== missing) others[n++] = r.output!;
     return decodeSampleBySubtraction(this.parityOutput!, others, sample * classes, classes, out);
   }
 
