@@ -8,7 +8,9 @@ export class SeededRandom {
   private b: number;
   private c: number;
   private d: number;
-  private spareNormal: number | undefined;
+  /** The second value of the last Box-Muller pair, if not used yet (a plain number field: one that may hold undefined boxes every number stored in it). */
+  private spareNormal = 0;
+  private hasSpareNormal = false;
 
   constructor(readonly seed: number) {
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
@@ -57,16 +59,16 @@ export class SeededRandom {
 
   /** Standard normal draw (Box-Muller, both values used). */
   nextNormal(): number {
-    if (this.spareNormal !== undefined) {
-      const v = this.spareNormal;
-      this.spareNormal = undefined;
-      return v;
+    if (this.hasSpareNormal) {
+      this.hasSpareNormal = false;
+      return this.spareNormal;
     }
     let u = 0;
     while (u === 0) u = this.next();
     const v = this.next();
     const r = Math.sqrt(-2 * Math.log(u));
     this.spareNormal = r * Math.sin(2 * Math.PI * v);
+    this.hasSpareNormal = true;
     return r * Math.cos(2 * Math.PI * v);
   }
 
