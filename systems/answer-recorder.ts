@@ -1,7 +1,7 @@
 import type { Clock } from '../harness/clock.ts';
 import { argmaxRow } from '../workloads/models/argmax.ts';
 import { OpenQueryIndex } from './open-query-index.ts';
-import { ANSWER_PATHS } from './system-stats.ts';
+import { ANSWER_PATHS, answerPathIndex } from './system-stats.ts';
 import type { AnswerPath, Query, SystemEvents } from './serving-system.ts';
 
 /**
@@ -91,23 +91,3 @@ export class AnswerRecorder {
     return counts;
   }
 }
-
-/** Where a path's count is kept (a switch: counting by a string key per answer is a slow keyed access). */
-function answerPathIndex(path: AnswerPath): number {
-  switch (path) {
-    case 'original':
-      return 0;
-    case 'reconstruction':
-      return 1;
-    case 'replica':
-      return 2;
-    case 'hedge':
-      return 3;
-    case 'backup':
-      return 4;
-    case 'default':
-      return 5;
-  }
-}
-
-if (!ANSWER_PATHS.every((path, i) => answerPathIndex(path) === i)) throw new Error('answerPathIndex does not follow ANSWER_PATHS');

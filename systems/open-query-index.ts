@@ -23,31 +23,30 @@ export class OpenQueryIndex {
   private oldest = 0;
   private next = 0;
   /** Open queries in the window. */
-  private inWindow = 0;
+  private windowCount = 0;
   private readonly others = new Map<number, { readonly submittedAt: number; readonly label: number | undefined }>();
 
   /** Open queries. */
   get size(): number {
-    return this.inWindow + this.others.size;
+    return this.windowCount + this.others.size;
   }
 
   /** Opens query `id`; false (and nothing changes) when a query with this id is open already. */
   open(id: number, submittedAt: number, label: number | undefined): boolean {
-    if (this.inWindow === 0 && this.fits(id) && (id < this.oldest || id >= this.next)) {
+    if (this.windowCount === 0 && this.fits(id) && (id < this.oldest || id >= this.next)) {
       // Empty window: it starts again at this id (the usual first query, or a jump in the ids).
       this.oldest = id;
       this.next = id;
     }
-    if (id >= this.oldest && id < this.next && Number.isInteger(id)) {
+    if (this.windowed(id)) {
       const i = id & this.mask;
       if (this.flags[i] !== 0) return false;
       this.put(i, submittedAt, label);
       return true;
     }
     if (id >= this.next && id - this.oldest < this.capacity * 4 && Number.isInteger(id)) {
-      // Ahead of the window by a little: the ids skipped stay closed.
+      // Ahead of the window by a little: the ids skipped stay closed (slots outside the window are always closed).
       while (id - this.oldest >= this.capacity) this.grow();
-      for (let skipped = this.next; skipped < id; skipped++) this.flags[skipped & this.mask] = 0;
       this.next = id + 1;
       this.put(id & this.mask, submittedAt, label);
       return true;
@@ -58,19 +57,19 @@ export class OpenQueryIndex {
   }
 
   isOpen(id: number): boolean {
-    if (id >= this.oldest && id < this.next && Number.isInteger(id)) return this.flags[id & this.mask] !== 0;
+    if (this.windowed(id)) return this.flags[id & this.mask] !== 0;
     return this.others.has(id);
   }
 
   /** When an open query was submitted. */
   submitted(id: number): number {
-    if (id >= this.oldest && id < this.next && Number.isInteger(id)) return this.submittedAt[id & this.mask];
+    if (this.windowed(id)) return this.submittedAt[id & this.mask];
     return this.others.get(id)?.submittedAt ?? NaN;
   }
 
   /** The label of an open query, or undefined. */
   label(id: number): number | undefined {
-    if (id >= this.oldest && id < this.next && Number.isInteger(id)) {
+    if (this.windowed(id)) {
       const l = this.labels[id & this.mask];
       return l === l ? l : undefined;
     }
@@ -79,17 +78,22 @@ export class OpenQueryIndex {
 
   /** Closes an open query; false when it was not open. */
   close(id: number): boolean {
-    if (id >= this.oldest && id < this.next && Number.isInteger(id)) {
+    if (this.windowed(id)) {
       const i = id & this.mask;
       if (this.flags[i] === 0) return false;
       this.flags[i] = 0;
-      this.inWindow--;
+      this.windowCount--;
       if (id === this.oldest) {
         while (this.oldest < this.next && this.flags[this.oldest & this.mask] === 0) this.oldest++;
       }
       return true;
     }
     return this.others.delete(id);
+  }
+
+  /** The id is in the window (open or not): its slot is `id & mask`. */
+  private windowed(id: number): boolean {
+    return id >= this.oldest && id < this.next && Number.isInteger(id);
   }
 
   /** A window index can hold this id (a safe integer, so that `& mask` finds its slot). */
@@ -101,7 +105,7 @@ export class OpenQueryIndex {
     this.submittedAt[i] = submittedAt;
     this.labels[i] = label === undefined ? NaN : label;
     this.flags[i] = 1;
-    this.inWindow++;
+    this.windowCount++;
   }
 
   private grow(): void {

@@ -167,15 +167,9 @@ export class PullQueue<R extends QueuedRequest> {
   close(): void {
     this.closed = true;
     for (const lane of this.lanes) {
-      const request = lane.request;
-      if (request === undefined) continue;
       const handle = lane.handle;
-      lane.request = undefined;
-      lane.handle = undefined;
-      request.queueSlot = undefined;
-      handle?.cancel();
+      if (this.release(lane) !== undefined) handle?.cancel();
     }
-    this.runningCount = 0;
     for (const w of this.waiting.items()) w.request.queueSlot = undefined;
     this.waiting.clear();
   }
@@ -234,14 +228,22 @@ export class PullQueue<R extends QueuedRequest> {
     this.listener.started?.(request, instance);
   }
 
-  private finish(lane: Lane, outcome: InferenceOutcome): void {
-    const request = lane.request as R | undefined;
-    // Nothing running there: the queue was closed (and cancelled what ran).
-    if (this.closed || request === undefined) return;
+  /** Lets go of the request running on `lane`, if any, and returns it. */
+  private release(lane: Lane): QueuedRequest | undefined {
+    const request = lane.request;
+    if (request === undefined) return undefined;
     lane.request = undefined;
     lane.handle = undefined;
-    this.runningCount--;
     request.queueSlot = undefined;
+    this.runningCount--;
+    return request;
+  }
+
+  private finish(lane: Lane, outcome: InferenceOutcome): void {
+    // Nothing running there: the queue was closed (and cancelled what ran).
+    if (this.closed) return;
+    const request = this.release(lane) as R | undefined;
+    if (request === undefined) return;
     const instance = lane.instance;
     const serviceMs = this.clock.now() - lane.startedAt;
     if (outcome.ok) {

@@ -3,6 +3,26 @@ import type { AnswerPath, ServingSystem } from './serving-system.ts';
 
 export const ANSWER_PATHS: readonly AnswerPath[] = ['original', 'reconstruction', 'replica', 'hedge', 'backup', 'default'];
 
+/** A path's position in ANSWER_PATHS (a switch: looking a path up by its string once per answer is a slow keyed access). */
+export function answerPathIndex(path: AnswerPath): number {
+  switch (path) {
+    case 'original':
+      return 0;
+    case 'reconstruction':
+      return 1;
+    case 'replica':
+      return 2;
+    case 'hedge':
+      return 3;
+    case 'backup':
+      return 4;
+    case 'default':
+      return 5;
+  }
+}
+
+if (!ANSWER_PATHS.every((path, i) => answerPathIndex(path) === i)) throw new Error('answerPathIndex does not follow ANSWER_PATHS');
+
 /**
  * What a serving system counted during a run. Answers and losses count queries; the other
  * counters count inference requests (with batching, a request carries several queries and counts

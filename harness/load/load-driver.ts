@@ -228,7 +228,7 @@ export class LoadDriver {
 
   // ---- sending ---------------------------------------------------------------------------
 
-  /** Pulls the next scheduled time; leaves `next` undefined when the sending is over. */
+  /** Pulls the next scheduled time; leaves `next` NaN when the sending is over. */
   private pullNext(): void {
     this.next = NaN;
     if (this.measuredSent >= this.queriesBound) return;

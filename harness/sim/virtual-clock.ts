@@ -76,8 +76,6 @@ export class VirtualClock implements Clock {
    */
   private front: VirtualTimer | undefined = undefined;
   private frontDue = 0;
-  /** Due time of the timer takeNext() gave last. */
-  private takenDue = 0;
   private live = 0;
   private executed = 0;
   private halted = false;
@@ -130,7 +128,7 @@ export class VirtualClock implements Clock {
   /** Due time of the next pending event, or undefined when there is none. */
   nextDue(): number | undefined {
     this.dropCleared();
-    return this.front !== undefined ? this.frontDue : this.size > 0 ? this.dues[0] : undefined;
+    return this.hasEvents() ? this.soonestDue() : undefined;
   }
 
   /** Makes the running run() / runUntil() return after the current event (e.g. when the measured run is over). */
@@ -145,13 +143,13 @@ export class VirtualClock implements Clock {
   run(maxEvents = Infinity): boolean {
     let budget = maxEvents;
     this.halted = false;
-    while (this.front !== undefined || this.size > 0) {
+    while (this.hasEvents()) {
       if (budget <= 0 || this.halted) {
         this.halted = false;
         return false;
       }
-      const timer = this.takeNext();
-      if (this.fire(timer, this.takenDue)) budget--;
+      const due = this.soonestDue();
+      if (this.fire(this.takeNext(), due)) budget--;
     }
     return true;
   }
@@ -171,9 +169,9 @@ export class VirtualClock implements Clock {
   /** Runs every event due at or before `timeMs`, then sets the time to `timeMs` (if later). */
   runUntil(timeMs: number): void {
     this.halted = false;
-    while (!this.halted && (this.front !== undefined ? this.frontDue <= timeMs : this.size > 0 && this.dues[0] <= timeMs)) {
-      const timer = this.takeNext();
-      this.fire(timer, this.takenDue);
+    while (!this.halted && this.hasEvents() && this.soonestDue() <= timeMs) {
+      const due = this.soonestDue();
+      this.fire(this.takeNext(), due);
     }
     if (this.halted) {
       this.halted = false;
@@ -183,12 +181,22 @@ export class VirtualClock implements Clock {
   }
 
   private dropCleared(): void {
-    for (;;) {
-      if (this.front !== undefined) {
-        if (this.front.fn !== null) return;
-      } else if (this.size === 0 || this.timers[this.slots[0]]!.fn !== null) return;
-      this.takeNext();
-    }
+    while (this.hasEvents() && this.soonest().fn === null) this.takeNext();
+  }
+
+  /** Some timer is queued (in the front place or the heap), possibly cleared. */
+  private hasEvents(): boolean {
+    return this.front !== undefined || this.size > 0;
+  }
+
+  /** The soonest queued timer (there must be one). */
+  private soonest(): VirtualTimer {
+    return this.front ?? this.timers[this.slots[0]]!;
+  }
+
+  /** Due time of the soonest queued timer (there must be one). */
+  private soonestDue(): number {
+    return this.front !== undefined ? this.frontDue : this.dues[0];
   }
 
   /** Adds a timer: to the front place when it is sooner than everything queued, else to the heap. */
@@ -212,17 +220,13 @@ export class VirtualClock implements Clock {
     this.heapPush(t, due);
   }
 
-  /** Removes and returns the soonest timer (there must be one); its due time goes to `takenDue`. */
+  /** Removes and returns the soonest timer (there must be one). */
   private takeNext(): VirtualTimer {
     const front = this.front;
-    if (front !== undefined) {
-      this.front = undefined;
-      front.queued = false;
-      this.takenDue = this.frontDue;
-      return front;
-    }
-    this.takenDue = this.dues[0];
-    return this.pop();
+    if (front === undefined) return this.pop();
+    this.front = undefined;
+    front.queued = false;
+    return front;
   }
 
   // ---- binary heap on (due, set order) ----------------------------------------------------
