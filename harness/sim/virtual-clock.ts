@@ -1,3 +1,4 @@
+import { EventCalendar } from './event-calendar.ts';
 import type { Clock, ReusableTimer, TimerHandle } from '../clock.ts';
 
 /**
@@ -5,7 +6,7 @@ import type { Clock, ReusableTimer, TimerHandle } from '../clock.ts';
  * A reusable timer sets its entry again once the clock's queue has let go of it (`queued` false).
  */
 class VirtualTimer implements TimerHandle {
-  /** Held by the clock's queue (the heap or the front place), even if cleared meanwhile. */
+  /** Held by the clock's event calendar, even if cleared meanwhile. */
   queued = false;
   constructor(
     public id: number,
@@ -14,9 +15,9 @@ class VirtualTimer implements TimerHandle {
 }
 
 /**
- * The virtual clock's ReusableTimer: one entry, set again while it is out of the heap, so a timer
+ * The virtual clock's ReusableTimer: one entry, set again while it is out of the calendar, so a timer
  * set once per request allocates nothing and stores no new object into the clock. An entry that
- * was cleared while still in the heap stays there, emptied, and a new entry takes its place.
+ * was cleared while still in the calendar stays there, emptied, and a new entry takes its place.
  */
 class VirtualReusableTimer implements ReusableTimer {
   private entry: VirtualTimer;
@@ -44,38 +45,24 @@ class VirtualReusableTimer implements ReusableTimer {
 }
 
 /**
- * The simulator's clock: virtual time in ms that jumps from one event to the next. Timers are
- * kept in a binary heap ordered by (due time, set order), so events at the same instant run in
- * the order they were set (FIFO ties) and a run is the same on every machine. Nothing happens
- * until run() (or runUntil) pops the events; each callback runs with now() equal to its due time,
- * synchronously, and may set more timers. Cleared timers stay in the heap, emptied, and are
- * skipped when they come up (no search on clear).
+ * The simulator's clock: virtual time in ms that jumps from one event to the next. Timers wait in
+ * an event calendar (event-calendar.ts) ordered by (due time, set order), so events at the same
+ * instant run in the order they were set (FIFO ties) and a run is the same on every machine.
+ * Nothing happens until run() (or runUntil) takes the events; each callback runs with now() equal
+ * to its due time, synchronously, and may set more timers. Cleared timers stay queued, emptied, and
+ * are skipped when they come up (no search on clear).
  *
- * The heap holds numbers only: each pending timer sits in a slot of `timers` from its push to its
- * pop, and the heap's typed arrays keep the slot, the due time and the set order of each entry. A
- * sift moves numbers, never object references: storing a newly made timer into a long-lived array
- * costs the garbage collector's write barrier a slow path, once per store, and a sift would do
- * that at every level it moves an entry (the heap is popped once per event).
+ * The calendar holds numbers only: each pending timer sits in `timers` at the slot the calendar
+ * gave its entry, from its push to its pop. Nothing moves a timer object while it waits: storing a
+ * newly made timer into a long-lived array costs the garbage collector's write barrier a slow
+ * path, once per store.
  */
 export class VirtualClock implements Clock {
   private current: number;
   private nextId = 1;
-  /** Pending timers by slot; a slot is free (undefined) between a pop and the next push that takes it. */
+  /** Pending timers by the slot of their calendar entry; undefined between a pop and the next push that takes the slot. */
   private readonly timers: (VirtualTimer | undefined)[] = [];
-  private freeSlots = new Int32Array(256);
-  private freeCount = 0;
-  /** The heap, in three arrays indexed by heap position: slot of the timer, due time, set order. */
-  private slots = new Int32Array(256);
-  private dues = new Float64Array(256);
-  private order = new Float64Array(256);
-  private size = 0;
-  /**
-   * The soonest event, kept out of the heap while it is sooner than everything in it (in due time,
-   * then set order). The next query's send is often the soonest event, set just after the previous
-   * one ran: it then skips the heap's sift up and down.
-   */
-  private front: VirtualTimer | undefined = undefined;
-  private frontDue = 0;
+  private readonly calendar: EventCalendar;
   private live = 0;
   private executed = 0;
   private halted = false;
@@ -83,6 +70,7 @@ export class VirtualClock implements Clock {
   constructor(start = 0) {
     if (!Number.isFinite(start)) throw new RangeError(`virtual clock: start must be a finite number of ms, got ${start}`);
     this.current = start;
+    this.calendar = new EventCalendar(start);
   }
 
   now(): number {
@@ -99,7 +87,7 @@ export class VirtualClock implements Clock {
     return new VirtualReusableTimer(this, fn);
   }
 
-  /** Sets `timer` (not in the heap) to call `fn` `delayMs` from now; it takes the next set order, as a new timer would. */
+  /** Sets `timer` (not queued) to call `fn` `delayMs` from now; it takes the next set order, as a new timer would. */
   schedule(timer: VirtualTimer, delayMs: number, fn: () => void): void {
     // NaN or negative: as soon as possible (after what is already due now).
     const due = delayMs > 0 ? this.current + delayMs : this.current;
@@ -148,19 +136,20 @@ export class VirtualClock implements Clock {
         this.halted = false;
         return false;
       }
-      const due = this.soonestDue();
-      if (this.fire(this.takeNext(), due)) budget--;
+      if (this.runNext()) budget--;
     }
     return true;
   }
 
-  /** Runs a popped timer at its due time; false when it had been cleared. */
-  private fire(timer: VirtualTimer, due: number): boolean {
+  /** Takes the soonest timer and runs it at its due time; false when it had been cleared. */
+  private runNext(): boolean {
+    const slot = this.calendar.pop();
+    const timer = this.release(slot);
     const fn = timer.fn;
     if (fn === null) return false;
     timer.fn = null;
     this.live--;
-    this.current = due;
+    this.current = this.calendar.dueOf(slot);
     this.executed++;
     fn();
     return true;
@@ -170,8 +159,7 @@ export class VirtualClock implements Clock {
   runUntil(timeMs: number): void {
     this.halted = false;
     while (!this.halted && this.hasEvents() && this.soonestDue() <= timeMs) {
-      const due = this.soonestDue();
-      this.fire(this.takeNext(), due);
+      this.runNext();
     }
     if (this.halted) {
       this.halted = false;
@@ -181,139 +169,37 @@ export class VirtualClock implements Clock {
   }
 
   private dropCleared(): void {
-    while (this.hasEvents() && this.soonest().fn === null) this.takeNext();
+    while (this.hasEvents() && this.soonest().fn === null) this.release(this.calendar.pop());
   }
 
-  /** Some timer is queued (in the front place or the heap), possibly cleared. */
+  /** Some timer is queued, possibly cleared. */
   private hasEvents(): boolean {
-    return this.front !== undefined || this.size > 0;
+    return this.calendar.size > 0;
   }
 
   /** The soonest queued timer (there must be one). */
   private soonest(): VirtualTimer {
-    return this.front ?? this.timers[this.slots[0]]!;
+    return this.timers[this.calendar.peekSlot()]!;
   }
 
   /** Due time of the soonest queued timer (there must be one). */
   private soonestDue(): number {
-    return this.front !== undefined ? this.frontDue : this.dues[0];
+    return this.calendar.peekDue();
   }
 
-  /** Adds a timer: to the front place when it is sooner than everything queued, else to the heap. */
+  /** Queues a timer at a due time. */
   private push(t: VirtualTimer, due: number): void {
     t.queued = true;
-    const front = this.front;
-    if (front === undefined) {
-      // Strictly sooner than the heap's top (at the same due time the top was set first).
-      if (this.size === 0 || due < this.dues[0]) {
-        this.front = t;
-        this.frontDue = due;
-        return;
-      }
-    } else if (due < this.frontDue) {
-      // Sooner than the front timer, which goes to the heap (it is sooner than all there).
-      this.heapPush(front, this.frontDue);
-      this.front = t;
-      this.frontDue = due;
-      return;
-    }
-    this.heapPush(t, due);
+    const slot = this.calendar.push(due, t.id);
+    if (slot === this.timers.length) this.timers.push(t);
+    else this.timers[slot] = t;
   }
 
-  /** Removes and returns the soonest timer (there must be one). */
-  private takeNext(): VirtualTimer {
-    const front = this.front;
-    if (front === undefined) return this.pop();
-    this.front = undefined;
-    front.queued = false;
-    return front;
-  }
-
-  // ---- binary heap on (due, set order) ----------------------------------------------------
-
-  private heapPush(t: VirtualTimer, due: number): void {
-    const id = t.id;
-    let slot: number;
-    if (this.freeCount > 0) {
-      slot = this.freeSlots[--this.freeCount];
-      this.timers[slot] = t;
-    } else {
-      slot = this.timers.length;
-      this.timers.push(t);
-    }
-    let i = this.size;
-    if (i === this.dues.length) this.grow();
-    const slots = this.slots;
-    const dues = this.dues;
-    const order = this.order;
-    this.size = i + 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      const pd = dues[parent];
-      if (pd < due || (pd === due && order[parent] < id)) break;
-      slots[i] = slots[parent];
-      dues[i] = pd;
-      order[i] = order[parent];
-      i = parent;
-    }
-    slots[i] = slot;
-    dues[i] = due;
-    order[i] = id;
-  }
-
-  private pop(): VirtualTimer {
-    const slots = this.slots;
-    const dues = this.dues;
-    const order = this.order;
-    const topSlot = slots[0];
-    const top = this.timers[topSlot]!;
-    this.timers[topSlot] = undefined;
-    top.queued = false;
-    if (this.freeCount === this.freeSlots.length) {
-      const free = new Int32Array(this.freeCount * 2);
-      free.set(this.freeSlots);
-      this.freeSlots = free;
-    }
-    this.freeSlots[this.freeCount++] = topSlot;
-    const n = --this.size;
-    if (n > 0) {
-      const lastSlot = slots[n];
-      const lastDue = dues[n];
-      const lastId = order[n];
-      let i = 0;
-      for (;;) {
-        let c = 2 * i + 1;
-        if (c >= n) break;
-        if (c + 1 < n) {
-          // The sooner child, without a branch: which child it is is a coin toss the processor cannot predict.
-          const ld = dues[c];
-          const rd = dues[c + 1];
-          c += ((rd < ld) as unknown as number) | (((rd === ld) as unknown as number) & ((order[c + 1] < order[c]) as unknown as number));
-        }
-        const cd = dues[c];
-        if (lastDue < cd || (lastDue === cd && lastId < order[c])) break;
-        slots[i] = slots[c];
-        dues[i] = cd;
-        order[i] = order[c];
-        i = c;
-      }
-      slots[i] = lastSlot;
-      dues[i] = lastDue;
-      order[i] = lastId;
-    }
-    return top;
-  }
-
-  private grow(): void {
-    const capacity = this.dues.length * 2;
-    const slots = new Int32Array(capacity);
-    slots.set(this.slots);
-    this.slots = slots;
-    const dues = new Float64Array(capacity);
-    dues.set(this.dues);
-    this.dues = dues;
-    const order = new Float64Array(capacity);
-    order.set(this.order);
-    this.order = order;
+  /** The timer of a slot just popped from the calendar; frees its place in `timers`. */
+  private release(slot: number): VirtualTimer {
+    const timer = this.timers[slot]!;
+    this.timers[slot] = undefined;
+    timer.queued = false;
+    return timer;
   }
 }
