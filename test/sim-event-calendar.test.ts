@@ -130,6 +130,25 @@ test('event calendar: it retunes to the events (width and ring) and keeps the ex
   assert.ok(big.tuning.buckets >= 4 * 5_000, `ring of ${big.tuning.buckets} buckets for 5,000 pending entries`);
 });
 
+test('event calendar: many entries pushed out of order into one bucket before any pop: it retunes at once', () => {
+  // 30,000 entries at random times within 1 ms (the first bucket width): without retuning, each
+  // push would walk half of one list (about 2 x 10^8 steps in all).
+  const calendar = new EventCalendar();
+  const random = new SeededRandom(10);
+  const entries: [number, number][] = [];
+  for (let i = 0; i < 30_000; i++) {
+    const due = random.next();
+    entries.push([due, i]);
+    calendar.push(due, i);
+  }
+  assert.ok(calendar.tuning.widthMs < 0.01, `retuned to a width of ${calendar.tuning.widthMs} ms`);
+  entries.sort(soonestFirst);
+  for (const [due, order] of entries) {
+    const slot = calendar.pop();
+    assert.equal(calendar.dueOf(slot), due, `entry ${order}`);
+  }
+});
+
 test('event calendar: bad tuning is refused', () => {
   assert.throws(() => new EventCalendar(0, 0), /bucket width/);
   assert.throws(() => new EventCalendar(0, Infinity), /bucket width/);

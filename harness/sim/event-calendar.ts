@@ -3,6 +3,11 @@ import { EventHeap } from './event-heap.ts';
 const NONE = -1;
 /** Pops between two looks at whether the bucket width and count still suit the events. */
 const ADAPT_EVERY = 4096;
+/**
+ * List steps (walks and empty buckets) between two looks past which the queue retunes at once, from
+ * the pending entries: many entries pushed out of order into one bucket before any pop.
+ */
+const STEP_LIMIT = 8 * ADAPT_EVERY;
 /** Bucket numbers at or past this are not used (cur + 1 must still differ from cur). */
 const MAX_BUCKET = 2 ** 52;
 const MIN_BUCKETS = 64;
@@ -90,6 +95,7 @@ export class EventCalendar {
     this.orders[slot] = order;
     this.count++;
     this.place(slot, due, order);
+    if (this.steps > STEP_LIMIT) this.adaptToPending();
     return slot;
   }
 
@@ -230,13 +236,31 @@ export class EventCalendar {
     this.overflowPushes = 0;
     let width = gap > 0 && Number.isFinite(gap) ? 3 * gap : this.width;
     if (width < 2 * this.width && width > this.width / 2) width = this.width;
-    let buckets = this.buckets;
-    if (4 * this.count > buckets || 64 * this.count < buckets) {
-      buckets = MIN_BUCKETS;
-      while (buckets < 4 * this.count && buckets < MAX_BUCKETS) buckets *= 2;
-    }
+    const buckets = 4 * this.count > this.buckets || 64 * this.count < this.buckets ? this.ringFor(this.count) : this.buckets;
     if (width === this.width && buckets === this.buckets) return;
     this.rebuild(width, buckets);
+  }
+
+  /**
+   * Retunes from the entries in the ring (no pops to learn from): a width of three times their
+   * mean spacing, a ring four times the pending count.
+   */
+  private adaptToPending(): void {
+    this.steps = 0;
+    let low = Infinity;
+    let high = -Infinity;
+    for (let j = 0; j < this.buckets; j++) {
+      for (let p = this.heads[j]; p !== NONE; p = this.nexts[p]) {
+        const due = this.dues[p];
+        if (due < low) low = due;
+        if (due > high) high = due;
+      }
+    }
+    const spacing = (high - low) / this.inRing;
+    const width = spacing > 0 && Number.isFinite(spacing) ? 3 * spacing : this.width;
+    // Equal due times (nothing to spread) or a width near this one: a rebuild would not help.
+    if (!(width < this.width / 2)) return;
+    this.rebuild(width, this.ringFor(this.count));
   }
 
   /** Re-files every entry with a new bucket width and count; the order of entries is unchanged. */
@@ -255,6 +279,13 @@ export class EventCalendar {
     this.cur = first < MAX_BUCKET && first > -MAX_BUCKET ? first : 0;
     for (let j = 0; j < n; j++) this.place(all[j], this.dues[all[j]], this.orders[all[j]]);
     this.overflowPushes = 0;
+  }
+
+  /** Ring size for `pending` entries: a power of two at least four times as many, within limits. */
+  private ringFor(pending: number): number {
+    let buckets = MIN_BUCKETS;
+    while (buckets < 4 * pending && buckets < MAX_BUCKETS) buckets *= 2;
+    return buckets;
   }
 
   /** Sets the bucket width and count, with an empty ring. */
