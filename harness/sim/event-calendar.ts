@@ -4,8 +4,8 @@ const NONE = -1;
 /** Pops between two looks at whether the bucket width and count still suit the events. */
 const ADAPT_EVERY = 4096;
 /**
- * List steps (walks and empty buckets) between two looks past which the queue retunes at once, from
- * the pending entries: many entries pushed out of order into one bucket before any pop.
+ * Steps walked along bucket lists by pushes between two looks past which the queue retunes at once,
+ * from the pending entries: many entries pushed out of order into one bucket before any pop.
  */
 const STEP_LIMIT = 8 * ADAPT_EVERY;
 /** Bucket numbers at or past this are not used (cur + 1 must still differ from cur). */
@@ -27,10 +27,9 @@ const MAX_BUCKETS = 1 << 20;
  * where a heap costs a sift through log2(n) levels. Entries past the ring's reach wait in an
  * overflow heap and move into the ring as it comes to their bucket; an entry due before the
  * current bucket (the ring stepped ahead of the clock) joins the current bucket's list, where the
- * sort keeps it first. Every ADAPT_EVERY pops the queue checks how many steps a pop or push took
- * and how many entries went to the overflow; when it works badly it takes a bucket width of three
- * times the mean time between the events just popped, and a ring four times the pending count, and
- * rebuilds.
+ * sort keeps it first. Every ADAPT_EVERY pops the queue compares its bucket width with three times
+ * the mean time between the events just popped, and its ring with the pending count, and rebuilds
+ * when either is far off (see adapt); pushes that walk long lists retune it at once.
  *
  * Due times must not be NaN. Everything is in typed arrays: no object is made per entry.
  */
@@ -60,17 +59,17 @@ export class EventCalendar {
 
   // Since the last look at the tuning:
   private pops = 0;
-  private steps = 0;
-  private overflowPushes = 0;
-  private firstDue = 0;
+  private walkSteps = 0;
+  /** Due time of the last entry popped before this round of ADAPT_EVERY pops (the start time before the first round). */
+  private roundStartDue: number;
 
   /** `startMs`: the clock's time at the start (no entry may be due before it for the ring to be used well). */
   constructor(startMs = 0, widthMs = 1, buckets = 256) {
     if (!(widthMs > 0) || !Number.isFinite(widthMs)) throw new RangeError(`event calendar: the bucket width must be a positive number of ms, got ${widthMs}`);
     if (!Number.isInteger(Math.log2(buckets)) || buckets < 1) throw new RangeError(`event calendar: the bucket count must be a power of two, got ${buckets}`);
     this.retune(widthMs, buckets);
-    const start = Math.floor(startMs * this.inverse);
-    this.cur = Number.isFinite(start) && Math.abs(start) < MAX_BUCKET ? start : 0;
+    this.cur = usableBucket(Math.floor(startMs * this.inverse));
+    this.roundStartDue = startMs;
   }
 
   /** Entries queued. */
@@ -95,7 +94,7 @@ export class EventCalendar {
     this.orders[slot] = order;
     this.count++;
     this.place(slot, due, order);
-    if (this.steps > STEP_LIMIT) this.adaptToPending();
+    if (this.walkSteps > STEP_LIMIT) this.adaptToPending();
     return slot;
   }
 
@@ -118,8 +117,7 @@ export class EventCalendar {
   pop(): number {
     let slot = this.seek();
     if (slot === NONE) {
-      slot = this.overflow.pop();
-      this.overflowBucket = this.overflow.size > 0 ? Math.floor(this.overflow.topDue * this.inverse) : Infinity;
+      slot = this.takeOverflow();
     } else {
       const b = this.cur & this.mask;
       const next = this.nexts[slot];
@@ -134,7 +132,6 @@ export class EventCalendar {
       this.freeSlots = free;
     }
     this.freeSlots[this.freeCount++] = slot;
-    if (this.pops === 0) this.firstDue = this.dues[slot];
     if (++this.pops === ADAPT_EVERY) this.adapt(this.dues[slot]);
     return slot;
   }
@@ -161,7 +158,6 @@ export class EventCalendar {
       const head = this.heads[this.cur & this.mask];
       if (head !== NONE) return head;
       this.cur++;
-      this.steps++;
       if (this.overflowBucket < this.cur + this.buckets) this.migrate();
     }
   }
@@ -171,10 +167,16 @@ export class EventCalendar {
     const end = this.cur + this.buckets;
     while (this.overflowBucket < end) {
       const bucket = this.overflowBucket;
-      const slot = this.overflow.pop();
+      const slot = this.takeOverflow();
       this.link(slot, bucket < this.cur ? this.cur : bucket, this.dues[slot], this.orders[slot]);
-      this.overflowBucket = this.overflow.size > 0 ? Math.floor(this.overflow.topDue * this.inverse) : Infinity;
     }
+  }
+
+  /** Pops the overflow's soonest entry and returns its slot. */
+  private takeOverflow(): number {
+    const slot = this.overflow.pop();
+    this.overflowBucket = this.overflow.size > 0 ? Math.floor(this.overflow.topDue * this.inverse) : Infinity;
+    return slot;
   }
 
   /** Puts a slot's entry in the ring (its bucket, or the current one if due before it) or in the overflow. */
@@ -184,7 +186,6 @@ export class EventCalendar {
       this.link(slot, bucket < this.cur ? this.cur : bucket, due, order);
       return;
     }
-    this.overflowPushes++;
     this.overflow.push(due, order, slot);
     if (bucket < this.overflowBucket) this.overflowBucket = bucket;
   }
@@ -218,7 +219,7 @@ export class EventCalendar {
       if (due < pd || (due === pd && order < orders[p])) break;
       prev = p;
       p = nexts[p];
-      this.steps++;
+      this.walkSteps++;
     }
     nexts[slot] = p;
     if (prev === NONE) this.heads[i] = slot;
@@ -230,10 +231,10 @@ export class EventCalendar {
    * than 2x from three times the mean time between the events popped, or the ring is outgrown.
    */
   private adapt(lastDue: number): void {
-    const gap = (lastDue - this.firstDue) / this.pops;
+    const gap = (lastDue - this.roundStartDue) / this.pops;
     this.pops = 0;
-    this.steps = 0;
-    this.overflowPushes = 0;
+    this.walkSteps = 0;
+    this.roundStartDue = lastDue;
     let width = gap > 0 && Number.isFinite(gap) ? 3 * gap : this.width;
     if (width < 2 * this.width && width > this.width / 2) width = this.width;
     const buckets = 4 * this.count > this.buckets || 64 * this.count < this.buckets ? this.ringFor(this.count) : this.buckets;
@@ -246,7 +247,7 @@ export class EventCalendar {
    * mean spacing, a ring four times the pending count.
    */
   private adaptToPending(): void {
-    this.steps = 0;
+    this.walkSteps = 0;
     let low = Infinity;
     let high = -Infinity;
     for (let j = 0; j < this.buckets; j++) {
@@ -275,10 +276,8 @@ export class EventCalendar {
     this.retune(width, buckets);
     this.inRing = 0;
     this.overflowBucket = Infinity;
-    const first = n > 0 ? Math.floor(this.dues[all[0]] * this.inverse) : 0;
-    this.cur = first < MAX_BUCKET && first > -MAX_BUCKET ? first : 0;
+    this.cur = n > 0 ? usableBucket(Math.floor(this.dues[all[0]] * this.inverse)) : 0;
     for (let j = 0; j < n; j++) this.place(all[j], this.dues[all[j]], this.orders[all[j]]);
-    this.overflowPushes = 0;
   }
 
   /** Ring size for `pending` entries: a power of two at least four times as many, within limits. */
@@ -310,4 +309,9 @@ export class EventCalendar {
     nexts.set(this.nexts);
     this.nexts = nexts;
   }
+}
+
+/** A bucket number the ring can start at: `bucket` if within ±MAX_BUCKET, else 0 (e.g. Infinity, NaN). */
+function usableBucket(bucket: number): number {
+  return bucket < MAX_BUCKET && bucket > -MAX_BUCKET ? bucket : 0;
 }
