@@ -240,9 +240,8 @@ export class PullQueue<R extends QueuedRequest> {
   }
 
   private finish(lane: Lane, outcome: InferenceOutcome): void {
-    // Nothing running there: the queue was closed (and cancelled what ran).
-    if (this.closed) return;
     const request = this.release(lane) as R | undefined;
+    // Nothing running there: the queue was closed (close() let go of every lane's request).
     if (request === undefined) return;
     const instance = lane.instance;
     const serviceMs = this.clock.now() - lane.startedAt;
