@@ -45,7 +45,7 @@ export class HandleTimer implements ReusableTimer {
   ) {}
 
   set(delayMs: number): void {
-    if (this.handle) this.clock.clearTimer(this.handle);
+    this.clear();
     this.handle = this.clock.setTimer(delayMs, this.run);
   }
 

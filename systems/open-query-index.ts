@@ -1,3 +1,5 @@
+import { IdWindow } from './id-window.ts';
+
 /**
  * A system's open queries (submitted, not yet answered or lost) by query id, with the time each
  * was submitted and its label. The load driver numbers queries 0, 1, 2, ... in send order, so the
@@ -8,69 +10,56 @@
  * fit the window (older than its oldest query, or far beyond its newest while queries are open)
  * is kept in a Map instead.
  *
- * The window's memory is 17 bytes per query submitted while the oldest open query waited; it
- * doubles when full and never shrinks.
+ * The window (an IdWindow) takes 17 bytes per query submitted while the oldest open query waited;
+ * it doubles when full and never shrinks.
  */
 export class OpenQueryIndex {
-  private capacity = 1024;
-  private mask = this.capacity - 1;
-  private submittedAt = new Float64Array(this.capacity);
-  /** NaN: no label. */
-  private labels = new Float64Array(this.capacity);
-  /** 1: open. */
-  private flags = new Uint8Array(this.capacity);
-  /** The window: ids from `oldest` to `next` - 1; every id below `oldest` in it is closed. */
-  private oldest = 0;
-  private next = 0;
-  /** Open queries in the window. */
-  private windowCount = 0;
+  /** Columns: submitted at, label (NaN: none). */
+  private readonly window = new IdWindow(2);
   private readonly others = new Map<number, { readonly submittedAt: number; readonly label: number | undefined }>();
 
   /** Open queries. */
   get size(): number {
-    return this.windowCount + this.others.size;
+    return this.window.size + this.others.size;
   }
 
   /** Opens query `id`; false (and nothing changes) when a query with this id is open already. */
   open(id: number, submittedAt: number, label: number | undefined): boolean {
-    if (this.windowCount === 0 && this.fits(id) && (id < this.oldest || id >= this.next)) {
+    const w = this.window;
+    if (w.size === 0 && Number.isSafeInteger(id) && id >= 0 && (id < w.oldest || id >= w.next)) {
       // Empty window: it starts again at this id (the usual first query, or a jump in the ids).
-      this.oldest = id;
-      this.next = id;
+      w.restartAt(id);
     }
-    if (this.windowed(id)) {
-      const i = id & this.mask;
-      if (this.flags[i] !== 0) return false;
-      this.put(i, submittedAt, label);
+    if (w.holds(id)) {
+      if (w.flagsOf(id) !== 0) return false;
+    } else if (!(id >= w.next && id - w.oldest < w.capacity * 4 && Number.isInteger(id))) {
+      // Not ahead of the window by a little (ids skipped there stay closed): the map keeps it.
+      if (this.others.has(id)) return false;
+      this.others.set(id, { submittedAt, label });
       return true;
     }
-    if (id >= this.next && id - this.oldest < this.capacity * 4 && Number.isInteger(id)) {
-      // Ahead of the window by a little: the ids skipped stay closed (slots outside the window are always closed).
-      while (id - this.oldest >= this.capacity) this.grow();
-      this.next = id + 1;
-      this.put(id & this.mask, submittedAt, label);
-      return true;
-    }
-    if (this.others.has(id)) return false;
-    this.others.set(id, { submittedAt, label });
+    w.open(id, 1);
+    w.setValue(id, 0, submittedAt);
+    w.setValue(id, 1, label === undefined ? NaN : label);
     return true;
   }
 
   isOpen(id: number): boolean {
-    if (this.windowed(id)) return this.flags[id & this.mask] !== 0;
+    const w = this.window;
+    if (w.holds(id)) return w.flagsOf(id) !== 0;
     return this.others.has(id);
   }
 
   /** When an open query was submitted. */
   submitted(id: number): number {
-    if (this.windowed(id)) return this.submittedAt[id & this.mask];
+    if (this.window.holds(id)) return this.window.value(id, 0);
     return this.others.get(id)?.submittedAt ?? NaN;
   }
 
   /** The label of an open query, or undefined. */
   label(id: number): number | undefined {
-    if (this.windowed(id)) {
-      const l = this.labels[id & this.mask];
+    if (this.window.holds(id)) {
+      const l = this.window.value(id, 1);
       return l === l ? l : undefined;
     }
     return this.others.get(id)?.label;
@@ -78,53 +67,12 @@ export class OpenQueryIndex {
 
   /** Closes an open query; false when it was not open. */
   close(id: number): boolean {
-    if (this.windowed(id)) {
-      const i = id & this.mask;
-      if (this.flags[i] === 0) return false;
-      this.flags[i] = 0;
-      this.windowCount--;
-      if (id === this.oldest) {
-        while (this.oldest < this.next && this.flags[this.oldest & this.mask] === 0) this.oldest++;
-      }
+    const w = this.window;
+    if (w.holds(id)) {
+      if (w.flagsOf(id) === 0) return false;
+      w.close(id);
       return true;
     }
     return this.others.delete(id);
-  }
-
-  /** The id is in the window (open or not): its slot is `id & mask`. */
-  private windowed(id: number): boolean {
-    return id >= this.oldest && id < this.next && Number.isInteger(id);
-  }
-
-  /** A window index can hold this id (a safe integer, so that `& mask` finds its slot). */
-  private fits(id: number): boolean {
-    return Number.isSafeInteger(id) && id >= 0;
-  }
-
-  private put(i: number, submittedAt: number, label: number | undefined): void {
-    this.submittedAt[i] = submittedAt;
-    this.labels[i] = label === undefined ? NaN : label;
-    this.flags[i] = 1;
-    this.windowCount++;
-  }
-
-  private grow(): void {
-    const capacity = this.capacity * 2;
-    const mask = capacity - 1;
-    const submittedAt = new Float64Array(capacity);
-    const labels = new Float64Array(capacity);
-    const flags = new Uint8Array(capacity);
-    for (let id = this.oldest; id < this.next; id++) {
-      const from = id & this.mask;
-      const to = id & mask;
-      submittedAt[to] = this.submittedAt[from];
-      labels[to] = this.labels[from];
-      flags[to] = this.flags[from];
-    }
-    this.capacity = capacity;
-    this.mask = mask;
-    this.submittedAt = submittedAt;
-    this.labels = labels;
-    this.flags = flags;
   }
 }

@@ -6,6 +6,7 @@ import { LinkedList, type ListLinks } from '../systems/linked-list.ts';
 import { PullQueue, type QueuedRequest } from '../systems/pull-queue.ts';
 import { SlidingQuantile } from '../systems/replication/sliding-quantile.ts';
 import { batchInput, QueryBatcher } from '../systems/query-batcher.ts';
+import { ANSWER_PATHS, answerPathIndex } from '../systems/system-stats.ts';
 import { scriptedInstances } from './fixtures/scripted-instances.ts';
 
 interface Req extends QueuedRequest {
@@ -255,4 +256,8 @@ test('linked list: append, prepend and remove in order; an item is on one list a
   assert.equal(list.size, 0);
   assert.equal(list.first, undefined);
   assert.equal(a.listed || b.listed, false);
+});
+
+test('answer paths: answerPathIndex gives each path its position in ANSWER_PATHS', () => {
+  ANSWER_PATHS.forEach((path, i) => assert.equal(answerPathIndex(path), i, path));
 });
